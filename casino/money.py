@@ -1,0 +1,35 @@
+"""Exact money arithmetic: amounts are integers in a currency's minor units, never floats."""
+
+from decimal import Decimal
+
+
+class InexactAmount(ValueError):
+    """An amount that cannot be written exactly in the target unit (it would need rounding)."""
+
+
+def to_minor_units(value: Decimal | str | int, *, exponent: int) -> int:
+    """Major units (e.g. Decimal("12.34") EUR) to minor units (1234); refuses anything inexact."""
+    scaled = Decimal(value).scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise InexactAmount(f"{value} has more than {exponent} decimal places")
+    return int(scaled)
+
+
+def rescale(amount: int, *, from_exponent: int, to_exponent: int) -> int:
+    """Re-express an integer amount counted in 10^-from_exponent units in 10^-to_exponent units.
+
+    Used by protocols whose wire unit is not the currency's minor unit (Hub88 counts in
+    1/100000 of a unit). Refuses, never rounds, an amount the target unit cannot hold exactly.
+    """
+    shift = to_exponent - from_exponent
+    if shift >= 0:
+        return amount * 10**shift
+    quotient, remainder = divmod(amount, 10**-shift)
+    if remainder:
+        raise InexactAmount(f"{amount} (10^-{from_exponent}) is not a whole number of 10^-{to_exponent} units")
+    return quotient
+
+
+def format_minor_units(amount: int, *, exponent: int) -> str:
+    """1234, exponent 2 -> "12.34" (for people; the API always speaks minor units)."""
+    return f"{Decimal(amount).scaleb(-exponent):.{exponent}f}"

@@ -1,0 +1,20 @@
+"""Request signatures shared by the server (verifying) and its clients (signing)."""
+
+import hashlib
+import hmac
+
+
+def native_signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Native protocol v1: lowercase hex HMAC-SHA256(secret, "{timestamp}.{raw body}")."""
+    message = timestamp.encode("ascii") + b"." + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def native_signature_matches(secrets: list[str], timestamp: str, body: bytes, signature: str) -> bool:
+    """Constant-time check against every currently valid secret (two during a rotation)."""
+    given = signature.strip().lower()
+    matched = False
+    for secret in secrets:
+        # No early exit: the time taken must not tell which secret (if any) matched.
+        matched |= hmac.compare_digest(native_signature(secret, timestamp, body), given)
+    return matched

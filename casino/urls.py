@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from casino import views
+
+admin.site.site_header = "Casino back-office"
+admin.site.site_title = "Casino back-office"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/wallet/", include("wallet.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+]

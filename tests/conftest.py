@@ -1,0 +1,100 @@
+"""Shared fixtures: an aggregator speaking the native protocol, a funded player, a session,
+and `native` — a client that signs requests exactly as an aggregator would."""
+
+import json
+import time
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from casino.models import Player
+from casino.signing import native_signature
+from games.models import Aggregator, GameSession, Mode
+from games.services import aggregator_create, session_open
+from wallet.models import Wallet
+from wallet.services import wallet_deposit, wallet_open
+
+SECRET = "test-signing-secret"
+KEY_ID = "test-key"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _require_postgresql(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", "the tests run on PostgreSQL: set DATABASE_URL (make test does)"
+
+
+@pytest.fixture
+def aggregator(db) -> Aggregator:
+    return aggregator_create(code="acme", signing_secret=SECRET, key_id=KEY_ID)
+
+
+def make_player(external_id: str = "player-1", *, currency: str = "EUR", deposit: int = 10_000) -> Player:
+    player = Player.objects.create(external_id=external_id, country="MT")
+    wallet = wallet_open(player=player, currency=currency)
+    if deposit:
+        wallet_deposit(wallet_id=wallet.pk, amount=deposit, memo="test funding")
+    return player
+
+
+@pytest.fixture
+def player(db) -> Player:
+    return make_player()
+
+
+@pytest.fixture
+def session(player, aggregator) -> GameSession:
+    return session_open(player=player, aggregator=aggregator, game_code="book-of-tests", currency="EUR")
+
+
+def balance_of(player: Player, currency: str = "EUR", mode: str = Mode.REAL) -> int:
+    return Wallet.objects.get(player=player, currency_id=currency, mode=mode).balance
+
+
+@dataclass
+class NativeClient:
+    """Signs like an aggregator: X-Signature = hex HMAC-SHA256(secret, "{timestamp}.{body}")."""
+
+    client: Client
+    key_id: str = KEY_ID
+    secret: str = SECRET
+
+    def post(
+        self,
+        endpoint: str,
+        body: dict | bytes,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict | None = None,
+    ):
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        signed = {
+            "X-Aggregator-Key": self.key_id,
+            "X-Timestamp": ts,
+            "X-Signature": native_signature(secret or self.secret, ts, raw),
+        }
+        signed.update(headers or {})
+        return self.client.post(f"/api/v1/wallet/{endpoint}", raw, content_type="application/json", headers=signed)
+
+
+@pytest.fixture
+def native(client) -> NativeClient:
+    return NativeClient(client)
+
+
+@pytest.fixture
+def call(session):
+    """Request bodies for the session: call("bet", transaction_id=..., amount=...)."""
+
+    def build(kind: str, **fields) -> dict:
+        body = {"player_id": session.player.external_id, "session_token": session.token, "currency": "EUR"}
+        if kind in ("bet", "win"):
+            body.update(round_id="round-1", game_id="book-of-tests")
+        body.update(fields)
+        return body
+
+    return build

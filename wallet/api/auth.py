@@ -1,0 +1,60 @@
+"""Who is calling: aggregator lookup, signature windows, skew recording, inbound rate limits."""
+
+import time
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from games.models import Aggregator
+from wallet.errors import ErrorCode, WalletError
+
+# The skew is written at most this often per aggregator: often enough to watch, rarely
+# enough that the aggregator row never becomes a hot spot under load.
+SKEW_RECORD_INTERVAL = timedelta(seconds=1)
+# Above this, staff are alerted (admin shows it red); go-live item 3.
+SKEW_ALERT_SECONDS = 1.0
+
+
+def invalid_signature(message: str) -> WalletError:
+    return WalletError(ErrorCode.INVALID_SIGNATURE, message)
+
+
+def find_aggregator(*, key_id: str | None = None, code: str | None = None, protocol: str) -> Aggregator:
+    lookup = {"key_id": key_id} if key_id is not None else {"code": code}
+    aggregator = Aggregator.objects.filter(is_active=True, protocol=protocol, **lookup).first()
+    if aggregator is None:
+        raise invalid_signature("unknown or inactive aggregator")
+    return aggregator
+
+
+def check_timestamp(aggregator: Aggregator, timestamp: str) -> None:
+    """Refuse a request signed outside the aggregator's window; record the skew we saw."""
+    if not timestamp.isascii() or not timestamp.isdigit():
+        raise invalid_signature("X-Timestamp must be whole Unix seconds")
+    skew = time.time() - int(timestamp)
+    record_skew(aggregator, skew)
+    if abs(skew) > aggregator.allowed_skew_seconds:
+        raise invalid_signature(f"timestamp outside the allowed window of {aggregator.allowed_skew_seconds} s")
+
+
+def record_skew(aggregator: Aggregator, skew: float) -> None:
+    now = timezone.now()
+    if aggregator.skew_observed_at and now - aggregator.skew_observed_at < SKEW_RECORD_INTERVAL:
+        return
+    Aggregator.objects.filter(pk=aggregator.pk).update(last_skew_seconds=round(skew, 3), skew_observed_at=now)
+
+
+def check_rate_limit(aggregator: Aggregator) -> None:
+    """Fixed one-minute window per aggregator, counted in the shared cache (Redis in production)."""
+    limit = aggregator.rate_limit_per_minute
+    if not limit:
+        return
+    now = time.time()
+    window = int(now // 60)
+    key = f"ratelimit:aggregator:{aggregator.pk}:{window}"
+    cache.add(key, 0, timeout=120)
+    if cache.incr(key) > limit:
+        error = WalletError(ErrorCode.RATE_LIMITED, f"more than {limit} requests this minute")
+        error.retry_after = max(1, int(60 - now % 60))
+        raise error

@@ -1,0 +1,310 @@
+"""Native wallet protocol v1 (../shared/PRODUCT.md): a thin translation onto wallet services.
+
+Each view: authenticate (key id, timestamp window, HMAC over "{timestamp}.{raw body}"),
+validate, build a MoneyCall, call one service, render its answer. Rendering is a pure
+function of the stored answer, so a resend gets the first answer back byte for byte.
+"""
+
+import json
+
+from django.db import DatabaseError
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casino.signing import native_signature_matches
+from games.models import Aggregator
+from wallet.api.auth import check_rate_limit, check_timestamp, find_aggregator, invalid_signature
+from wallet.errors import ErrorCode, RetryLater, WalletError
+from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
+
+HTTP_STATUS = {
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.INSUFFICIENT_FUNDS: 402,
+    ErrorCode.PLAYER_BLOCKED: 403,
+    ErrorCode.RG_BLOCKED: 403,
+    ErrorCode.SESSION_EXPIRED: 403,
+    ErrorCode.PLAYER_NOT_FOUND: 404,
+    ErrorCode.SESSION_NOT_FOUND: 404,
+    ErrorCode.DUPLICATE_TRANSACTION: 409,
+    ErrorCode.TRANSACTION_NOT_FOUND: 422,
+    ErrorCode.TRANSACTION_ROLLED_BACK: 422,
+    ErrorCode.TRANSACTION_ALREADY_SETTLED: 422,
+    ErrorCode.ROUND_CLOSED: 422,
+    ErrorCode.CURRENCY_MISMATCH: 422,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.RETRY: 503,
+}
+
+MAX_AMOUNT = 10**15  # minor units; far above any real stake, far below 64-bit overflow
+
+
+# --- Request and response shapes ------------------------------------------------------------
+
+
+class StrictAmountField(serializers.IntegerField):
+    """A JSON integer and nothing else: no "10", no 10.0, no true. Money is never coerced."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BalanceRequest(serializers.Serializer):
+    player_id = serializers.CharField(max_length=64)
+    session_token = serializers.CharField(max_length=64)
+    currency = serializers.CharField(max_length=10)
+
+
+class MoneyRequest(BalanceRequest):
+    transaction_id = serializers.CharField(max_length=128, help_text="The aggregator's id, unique per aggregator.")
+    round_id = serializers.CharField(max_length=128)
+    game_id = serializers.CharField(max_length=128, help_text="The aggregator's game code.")
+    amount = StrictAmountField(min_value=0, max_value=MAX_AMOUNT, help_text="Minor units of the currency.")
+    round_closed = serializers.BooleanField(default=False)
+    spin_type = serializers.ChoiceField(choices=SpinType.ALL, default=SpinType.CASH)
+
+
+class BetRequest(MoneyRequest):
+    amount = StrictAmountField(min_value=1, max_value=MAX_AMOUNT, help_text="Minor units; a bet is positive.")
+
+
+class WinRequest(MoneyRequest):
+    pass
+
+
+class RollbackRequest(MoneyRequest):
+    rollback_transaction_id = serializers.CharField(max_length=128, help_text="The bet this rollback cancels.")
+    round_id = serializers.CharField(max_length=128, required=False, default="")
+    game_id = serializers.CharField(max_length=128, required=False, default="")
+    amount = StrictAmountField(
+        min_value=1, max_value=MAX_AMOUNT, required=False, help_text="Optional; if given, must equal the bet's."
+    )
+
+
+class BalanceResponse(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["OK"])
+    balance = serializers.IntegerField()
+    currency = serializers.CharField()
+
+
+class MoneyResponse(BalanceResponse):
+    transaction_id = serializers.CharField(help_text="The aggregator's transaction id, echoed.")
+    wallet_transaction_id = serializers.CharField(help_text="Our id for this transaction.")
+
+
+class ErrorResponse(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ERROR"])
+    code = serializers.ChoiceField(choices=[c.value for c in ErrorCode])
+    message = serializers.CharField()
+    balance = serializers.IntegerField(required=False, help_text="Present whenever the wallet is known.")
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+def error_response(error: WalletError) -> Response:
+    body = {"status": "ERROR", "code": str(error.code), "message": error.message}
+    if error.balance is not None:
+        body["balance"] = error.balance
+    response = Response(body, status=HTTP_STATUS[error.code])
+    if error.code == ErrorCode.RATE_LIMITED:
+        response["Retry-After"] = str(getattr(error, "retry_after", 60))
+    elif error.code == ErrorCode.RETRY:
+        response["Retry-After"] = "1"
+    return response
+
+
+def answer_response(answer: CallAnswer, *, transaction_id: str | None) -> Response:
+    if not answer.ok:
+        return error_response(WalletError(ErrorCode(answer.code), answer.message, balance=answer.balance))
+    body = {"status": "OK", "balance": answer.balance, "currency": answer.currency}
+    if transaction_id is not None:
+        body["transaction_id"] = transaction_id
+        body["wallet_transaction_id"] = answer.wallet_transaction_id
+    return Response(body, status=200)
+
+
+def _validation_message(errors: dict) -> str:
+    parts = []
+    for name, problems in errors.items():
+        text = "; ".join(str(p) for p in problems) if isinstance(problems, list) else str(problems)
+        parts.append(f"{name}: {text}")
+    return ", ".join(parts)
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+AUTH_HEADERS = [
+    OpenApiParameter("X-Aggregator-Key", str, OpenApiParameter.HEADER, required=True, description="Your key id."),
+    OpenApiParameter("X-Timestamp", str, OpenApiParameter.HEADER, required=True, description="Unix seconds."),
+    OpenApiParameter(
+        "X-Signature",
+        str,
+        OpenApiParameter.HEADER,
+        required=True,
+        description="Hex HMAC-SHA256(signing secret, '{X-Timestamp}.{raw body}').",
+    ),
+]
+ERROR_RESPONSES = {
+    status: OpenApiResponse(ErrorResponse, description=", ".join(c for c, s in HTTP_STATUS.items() if s == status))
+    for status in sorted(set(HTTP_STATUS.values()))
+}
+
+
+class NativeWalletView(APIView):
+    """Shared plumbing: authenticate the raw body, then parse and hand over to `handle`."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    request_serializer: type[serializers.Serializer]
+
+    def post(self, request):
+        try:
+            aggregator = self.authenticate_aggregator(request)
+            check_rate_limit(aggregator)
+            data = self.parse(request)
+            return self.handle(aggregator, data)
+        except WalletError as error:
+            return error_response(error)
+        except DatabaseError:
+            return error_response(RetryLater())
+
+    def authenticate_aggregator(self, request) -> Aggregator:
+        key_id = request.headers.get("X-Aggregator-Key")
+        timestamp = request.headers.get("X-Timestamp")
+        signature = request.headers.get("X-Signature")
+        if not (key_id and timestamp and signature):
+            raise invalid_signature("X-Aggregator-Key, X-Timestamp and X-Signature are required")
+        aggregator = find_aggregator(key_id=key_id, protocol=Aggregator.Protocol.NATIVE)
+        check_timestamp(aggregator, timestamp)
+        if not native_signature_matches(aggregator.signing_secrets(), timestamp, request.body, signature):
+            raise invalid_signature("signature does not match")
+        return aggregator
+
+    def parse(self, request) -> dict:
+        try:
+            payload = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise WalletError(ErrorCode.VALIDATION_ERROR, "the body is not valid JSON") from None
+        if not isinstance(payload, dict):
+            raise WalletError(ErrorCode.VALIDATION_ERROR, "the body must be a JSON object")
+        serializer = self.request_serializer(data=payload)
+        if not serializer.is_valid():
+            raise WalletError(ErrorCode.VALIDATION_ERROR, _validation_message(serializer.errors))
+        return serializer.validated_data
+
+    def handle(self, aggregator: Aggregator, data: dict) -> Response:
+        raise NotImplementedError
+
+
+class MoneyView(NativeWalletView):
+    kind: str
+
+    def handle(self, aggregator, data):
+        call = MoneyCall(
+            aggregator=aggregator,
+            kind=self.kind,
+            transaction_id=data["transaction_id"],
+            player_id=data["player_id"],
+            session_token=data["session_token"],
+            currency=data["currency"],
+            amount=data.get("amount"),
+            round_id=data["round_id"],
+            game_code=data["game_id"],
+            spin_type=data["spin_type"],
+            round_closed=data["round_closed"],
+            reference_id=data.get("rollback_transaction_id", ""),
+        )
+        return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)
+
+
+def _money_schema(summary: str, description: str, request: type[serializers.Serializer]):
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=request,
+        parameters=AUTH_HEADERS,
+        responses={200: MoneyResponse, **ERROR_RESPONSES},
+        tags=["native wallet v1"],
+        auth=[],
+    )
+
+
+class BalanceView(NativeWalletView):
+    request_serializer = BalanceRequest
+
+    @extend_schema(
+        summary="Balance of the session's wallet",
+        description="A read: also answered for expired sessions.",
+        request=BalanceRequest,
+        parameters=AUTH_HEADERS,
+        responses={200: BalanceResponse, **ERROR_RESPONSES},
+        tags=["native wallet v1"],
+        auth=[],
+        examples=[
+            OpenApiExample(
+                "request", value={"player_id": "p-1", "session_token": "tok", "currency": "EUR"}, request_only=True
+            )
+        ],
+    )
+    def post(self, request):
+        return super().post(request)
+
+    def handle(self, aggregator, data):
+        answer = wallet_balance(
+            aggregator=aggregator,
+            player_id=data["player_id"],
+            session_token=data["session_token"],
+            currency=data["currency"],
+        )
+        return answer_response(answer, transaction_id=None)
+
+
+class BetView(MoneyView):
+    kind = "bet"
+    request_serializer = BetRequest
+
+    @_money_schema(
+        "Debit a bet",
+        "Refused on an expired session, a blocked or self-excluded player, a closed round, a bet whose "
+        "rollback already arrived, or insufficient funds (402, with the balance). A resend with the same "
+        "transaction_id and content returns the first answer; other content answers 409.",
+        BetRequest,
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class WinView(MoneyView):
+    kind = "win"
+    request_serializer = WinRequest
+
+    @_money_schema(
+        "Credit a win",
+        "Accepted after the session expired. A cash win needs a live bet in its round "
+        "(TRANSACTION_NOT_FOUND, or TRANSACTION_ROLLED_BACK when it was rolled back); free, promo and "
+        "tournament wins need none. round_closed=true closes the round.",
+        WinRequest,
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class RollbackView(MoneyView):
+    kind = "rollback"
+    request_serializer = RollbackRequest
+
+    @_money_schema(
+        "Roll back a bet",
+        "Refunds an unsettled bet once. Rolling back an unknown bet answers OK and is remembered: that "
+        "bet is refused if it arrives later. A bet in a closed round, or a win, answers "
+        "TRANSACTION_ALREADY_SETTLED.",
+        RollbackRequest,
+    )
+    def post(self, request):
+        return super().post(request)

@@ -1,0 +1,243 @@
+"""Wallets, the double-entry ledger, game rounds and the record of every aggregator money call.
+
+Invariants (the database enforces them on PostgreSQL; see migration 0002):
+- a wallet balance is never negative (CHECK);
+- the entries of a ledger transaction sum to zero (deferred constraint trigger, at commit);
+- ledger transactions, ledger entries and aggregator transaction records are append-only
+  (UPDATE and DELETE raise);
+- an aggregator's transaction id is processed at most once (UNIQUE (aggregator, external_id)).
+
+Only wallet/services.py writes to these tables.
+"""
+
+from django.conf import settings
+from django.db import models
+
+from casino.models import Currency, Player
+from games.models import Aggregator, GameSession, Mode
+
+
+class Wallet(models.Model):
+    """A player's purse in one currency. `balance` is a cache of the sum of its ledger entries."""
+
+    player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="wallets")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    # Demo wallets hold play money for demo sessions; real money never moves through them.
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    balance = models.BigIntegerField(default=0, help_text="Minor units of the currency.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["player__external_id", "currency"]
+        constraints = [
+            models.UniqueConstraint(fields=["player", "currency", "mode"], name="wallet_one_per_player_currency_mode"),
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="wallet_balance_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        suffix = " (demo)" if self.mode == Mode.DEMO else ""
+        return f"{self.player} {self.currency_id}{suffix}"
+
+
+class HouseAccount(models.Model):
+    """The counterparty of every wallet movement.
+
+    House accounts keep no cached balance: every bet of every player touches its aggregator's
+    account, so a cached balance there would be one hot row serialising all play. Their
+    balance is the sum of their entries (see selectors.house_account_balance).
+    """
+
+    class Kind(models.TextChoices):
+        GAME = "game", "game play (per aggregator)"
+        CASHIER = "cashier", "cashier (deposits and withdrawals)"
+        ADJUSTMENT = "adjustment", "staff adjustments"
+        DEMO_BANK = "demo_bank", "demo play-money bank"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "aggregator", "currency", "mode"],
+                condition=models.Q(aggregator__isnull=False),
+                name="house_account_unique_with_aggregator",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "currency", "mode"],
+                condition=models.Q(aggregator__isnull=True),
+                name="house_account_unique_without_aggregator",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="game", aggregator__isnull=False) | ~models.Q(kind="game"),
+                name="house_account_game_needs_aggregator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = f" {self.aggregator}" if self.aggregator_id else ""
+        return f"{self.get_kind_display()}{owner} {self.currency_id} ({self.mode})"
+
+
+class GameRound(models.Model):
+    """One game round as the aggregator groups bets and wins; mutable state, not ledger."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT)
+    external_id = models.CharField("round id", max_length=128)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="rounds")
+    session = models.ForeignKey(GameSession, on_delete=models.PROTECT, null=True, blank=True)
+    game_code = models.CharField(max_length=128)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    live_bets = models.PositiveIntegerField(default=0, help_text="Bets applied and not rolled back.")
+    rolled_back_bets = models.PositiveIntegerField(default=0)
+    bet_total = models.BigIntegerField(default=0)
+    win_total = models.BigIntegerField(default=0)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    last_activity_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["aggregator", "external_id"], name="round_unique_per_aggregator"),
+        ]
+        indexes = [models.Index(fields=["status", "last_activity_at"], name="round_open_by_activity")]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} round {self.external_id}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class LedgerTransaction(models.Model):
+    """One balance change: its entries (at least two) sum to zero. Never updated or deleted."""
+
+    class Kind(models.TextChoices):
+        BET = "bet"
+        WIN = "win"
+        ROLLBACK = "rollback"
+        DEPOSIT = "deposit"
+        WITHDRAWAL = "withdrawal"
+        ADJUSTMENT = "adjustment"
+        DEMO_TOP_UP = "demo_top_up", "demo top-up"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    # The wallet whose balance changed (also in the entries; kept here for search and reports).
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="transactions")
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
+    round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
+    reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    memo = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["wallet", "-id"]),
+            models.Index(fields=["reference"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.reference}".strip()
+
+
+class LedgerEntry(models.Model):
+    """One leg of a ledger transaction: a signed amount on a wallet or on a house account."""
+
+    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    house_account = models.ForeignKey(
+        HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    amount = models.BigIntegerField(help_text="Signed minor units: positive credits the account.")
+    # The wallet's balance right after this entry: a statement a support agent can read.
+    balance_after = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(wallet__isnull=False, house_account__isnull=True, balance_after__isnull=False)
+                    | models.Q(wallet__isnull=True, house_account__isnull=False, balance_after__isnull=True)
+                ),
+                name="entry_on_exactly_one_account",
+            ),
+            models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+d} on {self.wallet or self.house_account}"
+
+
+class AggregatorTransaction(models.Model):
+    """An aggregator's money call (bet, win, rollback) as received, and the answer we gave.
+
+    Its unique (aggregator, external_id) is the idempotency key: a resend finds this row and
+    gets the stored answer back, whatever protocol it came in. The answer is kept protocol-
+    neutral (result code, balance, message); each protocol renders it the same way each time.
+    """
+
+    class Kind(models.TextChoices):
+        BET = "bet"
+        WIN = "win"
+        ROLLBACK = "rollback"
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", "applied (money moved)"
+        REFUSED = "refused", "refused (business error)"
+        NO_OP = "no_op", "accepted, nothing to move"
+        TOMBSTONE = "tombstone", "rollback of a bet not yet seen"
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT)
+    external_id = models.CharField("aggregator transaction id", max_length=128)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="aggregator_transactions")
+    session = models.ForeignKey(GameSession, on_delete=models.PROTECT)
+    round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
+    amount = models.BigIntegerField(null=True, blank=True)
+    game_code = models.CharField(max_length=128, blank=True)
+    spin_type = models.CharField(max_length=16, blank=True)
+    round_closed = models.BooleanField(default=False)
+    # For a rollback: the id of the transaction it cancels. For a win (some protocols): its bet.
+    reference_id = models.CharField(max_length=128, blank=True)
+    # The parsed money fields of the request: a resend must match them to be a resend.
+    request = models.JSONField()
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    result_code = models.CharField(max_length=32)
+    balance = models.BigIntegerField(null=True, blank=True, help_text="The balance we answered.")
+    message = models.CharField(max_length=255, blank=True)
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="aggregator_transaction"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["aggregator", "external_id"], name="aggregator_transaction_id_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["aggregator", "reference_id"],
+                condition=~models.Q(reference_id=""),
+                name="aggtxn_reference",
+            ),
+            models.Index(fields=["wallet", "-id"], name="aggtxn_wallet_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} {self.kind} {self.external_id}"

@@ -1,0 +1,73 @@
+"""Reads over wallets and the ledger (no writes here)."""
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Sum
+
+from wallet.models import HouseAccount, LedgerEntry
+
+
+def house_account_balance(account: HouseAccount) -> int:
+    return LedgerEntry.objects.filter(house_account=account).aggregate(total=Sum("amount"))["total"] or 0
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.detail}"
+
+
+# Each query returns rows that break one ledger invariant; an empty result means it holds.
+# Plain SQL on purpose: they must scan the whole ledger in one pass each, on any database.
+_CHECKS = {
+    "balance equals sum of entries": """
+        SELECT w.id, w.balance, COALESCE(SUM(e.amount), 0)
+        FROM wallet_wallet w LEFT JOIN wallet_ledgerentry e ON e.wallet_id = w.id
+        GROUP BY w.id, w.balance
+        HAVING w.balance <> COALESCE(SUM(e.amount), 0)
+    """,
+    "transaction entries sum to zero": """
+        SELECT t.id, COALESCE(SUM(e.amount), 0), COUNT(e.id)
+        FROM wallet_ledgertransaction t LEFT JOIN wallet_ledgerentry e ON e.transaction_id = t.id
+        GROUP BY t.id
+        HAVING COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(e.id) < 2
+    """,
+    "no negative balance": "SELECT id, balance FROM wallet_wallet WHERE balance < 0",
+    "entry currency equals transaction currency": """
+        SELECT e.id, t.currency_id, COALESCE(w.currency_id, h.currency_id)
+        FROM wallet_ledgerentry e
+        JOIN wallet_ledgertransaction t ON t.id = e.transaction_id
+        LEFT JOIN wallet_wallet w ON w.id = e.wallet_id
+        LEFT JOIN wallet_houseaccount h ON h.id = e.house_account_id
+        WHERE COALESCE(w.currency_id, h.currency_id) <> t.currency_id
+    """,
+    "balance_after is the running balance": """
+        SELECT id, wallet_id, balance_after, running FROM (
+            SELECT e.id, e.wallet_id, e.balance_after,
+                   SUM(e.amount) OVER (PARTITION BY e.wallet_id ORDER BY e.id) AS running
+            FROM wallet_ledgerentry e WHERE e.wallet_id IS NOT NULL
+        ) s WHERE balance_after <> running
+    """,
+}
+
+_LABELS = {
+    "balance equals sum of entries": "wallet {0}: balance {1} but entries sum to {2}",
+    "transaction entries sum to zero": "ledger transaction {0}: entries sum to {1} over {2} entries",
+    "no negative balance": "wallet {0}: balance {1}",
+    "entry currency equals transaction currency": "entry {0}: transaction in {1}, account in {2}",
+    "balance_after is the running balance": "entry {0} of wallet {1}: balance_after {2}, running {3}",
+}
+
+
+def ledger_violations() -> list[Violation]:
+    """Every breach of the ledger invariants, checked over the whole ledger."""
+    violations = []
+    with connection.cursor() as cursor:
+        for rule, sql in _CHECKS.items():
+            cursor.execute(sql)
+            violations += [Violation(rule, _LABELS[rule].format(*row)) for row in cursor.fetchall()]
+    return violations

@@ -1,0 +1,575 @@
+"""The only code that moves money.
+
+Every public service here is one short database transaction: lock (wallet/locks.py), check,
+write the ledger transaction and its entries, update the cached balance, return. Nothing in
+here calls the network. Protocol adapters (wallet/api/*), commands, tasks and admin actions
+parse their input and call these functions; they never touch a balance themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from casino.models import Currency, Player
+from games.models import Aggregator, GameSession, Mode
+from wallet.errors import ErrorCode, RetryLater, WalletError
+from wallet.locks import lock_wallet
+from wallet.models import (
+    AggregatorTransaction,
+    GameRound,
+    HouseAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Wallet,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = AggregatorTransaction.Kind
+Outcome = AggregatorTransaction.Outcome
+
+
+class SpinType:
+    CASH = "cash"
+    FREE = "free"
+    PROMO = "promo"
+    TOURNAMENT = "tournament"
+    ALL = (CASH, FREE, PROMO, TOURNAMENT)
+    # Wins of these spins need no bet in their round: the aggregator or a promotion pays them.
+    WITHOUT_BET = frozenset({FREE, PROMO, TOURNAMENT})
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoneyCall:
+    """A bet, win or rollback as any protocol hands it to the wallet, already parsed."""
+
+    aggregator: Aggregator
+    kind: str
+    transaction_id: str
+    player_id: str
+    session_token: str
+    currency: str
+    amount: int | None
+    round_id: str = ""
+    game_code: str = ""
+    spin_type: str = SpinType.CASH
+    round_closed: bool = False
+    # Rollback: the transaction it cancels. Win: its bet, for protocols that name it (Hub88).
+    reference_id: str = ""
+    # When True (protocols whose free bets are paid by the aggregator) a bet debits nothing.
+    is_free: bool = False
+
+    def content(self) -> dict:
+        """The fields a resend must repeat exactly (round_closed is deliberately not one)."""
+        return {
+            "kind": self.kind,
+            "player_id": self.player_id,
+            "session_token": self.session_token,
+            "amount": self.amount,
+            "currency": self.currency,
+            "round_id": self.round_id,
+            "game_code": self.game_code,
+            "spin_type": self.spin_type,
+            "reference_id": self.reference_id,
+        }
+
+
+@dataclass(frozen=True)
+class CallAnswer:
+    """What we answered, protocol-neutral; a resend gets the same answer back."""
+
+    code: str  # "OK" or an ErrorCode
+    balance: int | None
+    currency: str
+    message: str = ""
+    wallet_transaction_id: str = ""
+    replayed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.code == "OK"
+
+    @classmethod
+    def from_record(cls, record: AggregatorTransaction, *, replayed: bool) -> CallAnswer:
+        return cls(
+            code=record.result_code,
+            balance=record.balance,
+            currency=record.request["currency"],
+            message=record.message,
+            wallet_transaction_id=str(record.pk),
+            replayed=replayed,
+        )
+
+
+# --- Aggregator money calls ----------------------------------------------------------------
+
+
+def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
+    """Apply an aggregator's bet, win or rollback exactly once and return the answer.
+
+    Locks the session's wallet row. Keeps: the balance never goes negative; a transaction id
+    is applied at most once (a resend with the same content gets the first answer, with other
+    content DUPLICATE_TRANSACTION); refusals for business reasons are remembered.
+    Raises WalletError for answers that are not remembered (unknown player or session,
+    invalid input, conflicts) and RetryLater when the database cannot serve us in time.
+    """
+    session = _find_session(call)
+    try:
+        try:
+            return _process_locked(call, session)
+        except IntegrityError:
+            # Two first deliveries of one transaction id raced past the lookup: the loser's
+            # insert hit the unique key. The winner has committed, so this time we find its
+            # record and answer as a resend.
+            return _process_locked(call, session)
+    except WalletError:
+        raise
+    except DatabaseError as exc:  # lock timeout, connection lost, serialisation failure
+        logger.warning("wallet call %s %s: retryable database error: %s", call.kind, call.transaction_id, exc)
+        raise RetryLater() from exc
+
+
+def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str, currency: str) -> CallAnswer:
+    """The session's wallet balance (a read: no lock, no record). Expired sessions may still ask."""
+    probe = MoneyCall(
+        aggregator=aggregator,
+        kind="balance",
+        transaction_id="",
+        player_id=player_id,
+        session_token=session_token,
+        currency=currency,
+        amount=None,
+    )
+    try:
+        session = _find_session(probe)
+    except DatabaseError as exc:
+        raise RetryLater() from exc
+    if currency != session.currency_id:
+        raise WalletError(
+            ErrorCode.CURRENCY_MISMATCH,
+            f"session currency is {session.currency_id}",
+            balance=session.wallet.balance,
+            currency=session.currency_id,
+        )
+    return CallAnswer(code="OK", balance=session.wallet.balance, currency=session.currency_id)
+
+
+def _find_session(call: MoneyCall) -> GameSession:
+    session = (
+        GameSession.objects.select_related("player", "wallet")
+        .filter(token=call.session_token, aggregator=call.aggregator)
+        .first()
+    )
+    if session is not None and session.player.external_id == call.player_id:
+        return session
+    player = Player.objects.filter(external_id=call.player_id).first()
+    if player is None:
+        raise WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {call.player_id!r}")
+    wallet = Wallet.objects.filter(player=player, currency_id=call.currency, mode=Mode.REAL).first()
+    raise WalletError(
+        ErrorCode.SESSION_NOT_FOUND,
+        "no such session for this player",
+        balance=wallet.balance if wallet else None,
+        currency=call.currency if wallet else None,
+    )
+
+
+def _process_locked(call: MoneyCall, session: GameSession) -> CallAnswer:
+    with transaction.atomic(durable=True):
+        wallet = lock_wallet(session.wallet_id)
+        existing = AggregatorTransaction.objects.filter(
+            aggregator=call.aggregator, external_id=call.transaction_id
+        ).first()
+        if existing is not None:
+            return _answer_resend(existing, call, wallet)
+
+        handler = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[call.kind]
+        try:
+            result = handler(call, session, wallet)
+        except WalletError as refusal:
+            if not refusal.is_remembered:
+                raise
+            result = _Result(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
+
+        record = AggregatorTransaction.objects.create(
+            aggregator=call.aggregator,
+            external_id=call.transaction_id,
+            kind=call.kind,
+            mode=session.mode,
+            wallet=wallet,
+            session=session,
+            round=result.round,
+            amount=call.amount,
+            game_code=call.game_code,
+            spin_type=call.spin_type,
+            round_closed=call.round_closed,
+            reference_id=call.reference_id,
+            request=call.content(),
+            outcome=result.outcome,
+            result_code=result.code,
+            balance=wallet.balance,
+            message=result.message,
+            ledger_transaction=result.ledger_transaction,
+        )
+    return CallAnswer.from_record(record, replayed=False)
+
+
+def _answer_resend(existing: AggregatorTransaction, call: MoneyCall, wallet: Wallet) -> CallAnswer:
+    if existing.request != call.content():
+        raise WalletError(
+            ErrorCode.DUPLICATE_TRANSACTION,
+            f"transaction {call.transaction_id!r} was already received with other content",
+            balance=wallet.balance,
+            currency=wallet.currency_id,
+        )
+    return CallAnswer.from_record(existing, replayed=True)
+
+
+@dataclass
+class _Result:
+    outcome: str
+    code: str = "OK"
+    message: str = ""
+    round: GameRound | None = None
+    ledger_transaction: LedgerTransaction | None = None
+
+
+def _refuse(code: ErrorCode, message: str) -> WalletError:
+    return WalletError(code, message)
+
+
+def _bet(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+    if session.is_expired:
+        raise _refuse(ErrorCode.SESSION_EXPIRED, "the session has expired")
+    _check_currency(call, session)
+    player = session.player
+    if player.status == Player.Status.BLOCKED:
+        raise _refuse(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
+    if player.status == Player.Status.SELF_EXCLUDED:
+        raise _refuse(ErrorCode.RG_BLOCKED, "the player is self-excluded")
+    if _tombstone_exists(call.aggregator, call.transaction_id):
+        raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "this bet was rolled back before it arrived")
+    round_ = _find_round(call, wallet)
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+    debit = 0 if call.is_free else call.amount
+    if wallet.balance < debit:
+        raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
+
+    round_ = round_ or _open_round(call, session, wallet)
+    ledger = None
+    if debit:
+        ledger = _post(
+            kind=LedgerTransaction.Kind.BET,
+            wallet=wallet,
+            counter=_game_account(call.aggregator, wallet),
+            amount=-debit,
+            aggregator=call.aggregator,
+            round_=round_,
+            reference=call.transaction_id,
+        )
+    _update_round(round_, closes=call.round_closed, live_bets=+1, rolled_back_bets=0, bet_total=+debit)
+    return _Result(outcome=Outcome.APPLIED if ledger else Outcome.NO_OP, round=round_, ledger_transaction=ledger)
+
+
+def _win(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+    # No expiry check: a win of a round begun in time is owed to the player whenever it comes.
+    _check_currency(call, session)
+    round_ = _find_round(call, wallet)
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+    if call.reference_id:
+        _check_win_reference(call)
+    elif call.spin_type not in SpinType.WITHOUT_BET:
+        if round_ is None or round_.live_bets == 0:
+            if round_ is not None and round_.rolled_back_bets:
+                raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the round's bet was rolled back")
+            raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round")
+
+    round_ = round_ or _open_round(call, session, wallet)
+    ledger = None
+    if call.amount:
+        ledger = _post(
+            kind=LedgerTransaction.Kind.WIN,
+            wallet=wallet,
+            counter=_game_account(call.aggregator, wallet),
+            amount=call.amount,
+            aggregator=call.aggregator,
+            round_=round_,
+            reference=call.transaction_id,
+        )
+    _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=0, win_total=call.amount or 0)
+    return _Result(outcome=Outcome.APPLIED if ledger else Outcome.NO_OP, round=round_, ledger_transaction=ledger)
+
+
+def _check_win_reference(call: MoneyCall) -> None:
+    bet = _find_record(call.aggregator, call.reference_id)
+    if bet is None:
+        if _tombstone_exists(call.aggregator, call.reference_id):
+            raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no bet {call.reference_id!r}")
+    if bet.kind != Kind.BET or bet.outcome == Outcome.REFUSED:
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no accepted bet {call.reference_id!r}")
+    if _rolled_back(bet):
+        raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
+
+
+def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+    # No expiry check either: the aggregator must be able to cancel a bet it is unsure of.
+    _check_currency(call, session)
+    target = _find_record(call.aggregator, call.reference_id)
+    if target is None:
+        # A rollback overtook its bet (or the bet never reached us). Remember it: the bet, if
+        # it comes, is refused. The round learns of it, so a win in it is refused as well.
+        round_ = _find_round(call, wallet)
+        if round_ is None and call.round_id:
+            round_ = _open_round(call, session, wallet)
+        if round_ is not None and not round_.is_closed:
+            _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=+1)
+        return _Result(outcome=Outcome.TOMBSTONE, round=round_, message="bet not seen; remembered as rolled back")
+    if target.kind != Kind.BET:
+        raise _refuse(
+            ErrorCode.TRANSACTION_ALREADY_SETTLED, f"{target.kind} {target.external_id!r} cannot be rolled back"
+        )
+    if target.wallet_id != wallet.pk:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "the transaction belongs to another player or wallet")
+    if target.outcome == Outcome.REFUSED:
+        return _Result(outcome=Outcome.NO_OP, round=target.round, message="the bet was refused; nothing to roll back")
+    if _rolled_back(target):
+        return _Result(outcome=Outcome.NO_OP, round=target.round, message="the bet was already rolled back")
+    if call.amount is not None and call.amount != target.amount:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, f"amount must equal the bet's ({target.amount})")
+    round_ = target.round
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.TRANSACTION_ALREADY_SETTLED, "the bet's round is closed")
+
+    ledger = None
+    refund = target.amount if target.ledger_transaction_id else 0  # a free bet debited nothing
+    if refund:
+        ledger = _post(
+            kind=LedgerTransaction.Kind.ROLLBACK,
+            wallet=wallet,
+            counter=_game_account(call.aggregator, wallet),
+            amount=refund,
+            aggregator=call.aggregator,
+            round_=round_,
+            reference=call.transaction_id,
+            memo=f"rollback of {target.external_id}",
+        )
+    if round_ is not None:
+        _update_round(round_, closes=call.round_closed, live_bets=-1, rolled_back_bets=+1, bet_total=-refund)
+    return _Result(outcome=Outcome.APPLIED if ledger else Outcome.NO_OP, round=round_, ledger_transaction=ledger)
+
+
+def _check_currency(call: MoneyCall, session: GameSession) -> None:
+    if call.currency != session.currency_id:
+        raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"the session's currency is {session.currency_id}")
+
+
+def _find_record(aggregator: Aggregator, external_id: str) -> AggregatorTransaction | None:
+    return AggregatorTransaction.objects.filter(aggregator=aggregator, external_id=external_id).first()
+
+
+def _tombstone_exists(aggregator: Aggregator, external_id: str) -> bool:
+    return AggregatorTransaction.objects.filter(
+        aggregator=aggregator, kind=Kind.ROLLBACK, reference_id=external_id, outcome=Outcome.TOMBSTONE
+    ).exists()
+
+
+def _rolled_back(bet: AggregatorTransaction) -> bool:
+    return AggregatorTransaction.objects.filter(
+        aggregator_id=bet.aggregator_id, kind=Kind.ROLLBACK, reference_id=bet.external_id, outcome=Outcome.APPLIED
+    ).exists()
+
+
+def _find_round(call: MoneyCall, wallet: Wallet) -> GameRound | None:
+    if not call.round_id:
+        return None
+    round_ = GameRound.objects.filter(aggregator=call.aggregator, external_id=call.round_id).first()
+    if round_ is not None and round_.wallet_id != wallet.pk:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, f"round {call.round_id!r} belongs to another player or wallet")
+    return round_
+
+
+def _open_round(call: MoneyCall, session: GameSession, wallet: Wallet) -> GameRound:
+    # Safe without a lock of its own: rounds are only created under their wallet's lock.
+    return GameRound.objects.create(
+        aggregator=call.aggregator,
+        external_id=call.round_id or f"tx:{call.transaction_id}",
+        wallet=wallet,
+        session=session,
+        game_code=call.game_code,
+    )
+
+
+def _update_round(
+    round_: GameRound, *, closes: bool, live_bets: int, rolled_back_bets: int, bet_total: int = 0, win_total: int = 0
+) -> None:
+    changes = {
+        "live_bets": F("live_bets") + live_bets,
+        "rolled_back_bets": F("rolled_back_bets") + rolled_back_bets,
+        "bet_total": F("bet_total") + bet_total,
+        "win_total": F("win_total") + win_total,
+        "last_activity_at": timezone.now(),
+    }
+    if closes:
+        changes.update(status=GameRound.Status.CLOSED, closed_at=timezone.now())
+        round_.status = GameRound.Status.CLOSED
+    GameRound.objects.filter(pk=round_.pk).update(**changes)
+
+
+# --- Ledger ------------------------------------------------------------------------------
+
+
+def _post(
+    *,
+    kind: str,
+    wallet: Wallet,
+    counter: HouseAccount,
+    amount: int,
+    aggregator: Aggregator | None = None,
+    round_: GameRound | None = None,
+    reference: str = "",
+    created_by=None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """Write one balanced ledger transaction: `amount` on the (locked) wallet, its opposite on
+    the house account, and move the cached balance with it."""
+    new_balance = wallet.balance + amount
+    ledger = LedgerTransaction.objects.create(
+        kind=kind,
+        mode=wallet.mode,
+        currency_id=wallet.currency_id,
+        wallet=wallet,
+        aggregator=aggregator,
+        round=round_,
+        reference=reference,
+        created_by=created_by,
+        memo=memo,
+    )
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=new_balance),
+            LedgerEntry(transaction=ledger, house_account=counter, amount=-amount),
+        ]
+    )
+    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
+    wallet.balance = new_balance
+    return ledger
+
+
+def _house_account(*, kind: str, currency_id: str, mode: str, aggregator: Aggregator | None = None) -> HouseAccount:
+    lookup = {"kind": kind, "currency_id": currency_id, "mode": mode, "aggregator": aggregator}
+    account = HouseAccount.objects.filter(**lookup).first()
+    if account is not None:
+        return account
+    try:
+        with transaction.atomic():  # a savepoint: losing a creation race must not abort the caller
+            return HouseAccount.objects.create(**lookup)
+    except IntegrityError:
+        return HouseAccount.objects.get(**lookup)
+
+
+def _game_account(aggregator: Aggregator, wallet: Wallet) -> HouseAccount:
+    return _house_account(
+        kind=HouseAccount.Kind.GAME, currency_id=wallet.currency_id, mode=wallet.mode, aggregator=aggregator
+    )
+
+
+# --- Wallets and staff money operations -----------------------------------------------------
+
+
+def wallet_open(*, player: Player, currency: Currency | str, mode: str = Mode.REAL) -> Wallet:
+    """The player's wallet in this currency and mode, created empty if it does not exist."""
+    currency_id = currency.pk if isinstance(currency, Currency) else currency
+    wallet, _ = Wallet.objects.get_or_create(player=player, currency_id=currency_id, mode=mode)
+    return wallet
+
+
+def _staff_post(
+    *, wallet_id: int, amount: int, kind: str, account_kind: str, staff_user, memo: str
+) -> LedgerTransaction:
+    if amount == 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "amount must not be zero")
+    try:
+        with transaction.atomic(durable=True):
+            wallet = lock_wallet(wallet_id)
+            if wallet.mode != Mode.REAL:
+                raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
+            if wallet.balance + amount < 0:
+                raise WalletError(
+                    ErrorCode.INSUFFICIENT_FUNDS,
+                    "insufficient funds",
+                    balance=wallet.balance,
+                    currency=wallet.currency_id,
+                )
+            counter = _house_account(kind=account_kind, currency_id=wallet.currency_id, mode=wallet.mode)
+            return _post(kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo)
+    except WalletError:
+        raise
+    except DatabaseError as exc:
+        raise RetryLater() from exc
+
+
+def wallet_deposit(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
+    """Credit `amount` (> 0) from the cashier account. Locks the wallet."""
+    if amount <= 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "a deposit must be positive")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=amount,
+        kind=LedgerTransaction.Kind.DEPOSIT,
+        account_kind=HouseAccount.Kind.CASHIER,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def wallet_withdraw(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
+    """Debit `amount` (> 0) to the cashier account; refused if the balance does not cover it."""
+    if amount <= 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "a withdrawal must be positive")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=-amount,
+        kind=LedgerTransaction.Kind.WITHDRAWAL,
+        account_kind=HouseAccount.Kind.CASHIER,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def wallet_adjust(*, wallet_id: int, amount: int, staff_user, memo: str) -> LedgerTransaction:
+    """A signed correction by staff, with the reason in `memo` (required)."""
+    if not memo.strip():
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "an adjustment needs a reason")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=amount,
+        kind=LedgerTransaction.Kind.ADJUSTMENT,
+        account_kind=HouseAccount.Kind.ADJUSTMENT,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def demo_wallet_top_up(*, wallet_id: int) -> LedgerTransaction | None:
+    """Bring a demo wallet back up to the configured play balance (play money, never real)."""
+    with transaction.atomic(durable=True):
+        wallet = lock_wallet(wallet_id)
+        if wallet.mode != Mode.DEMO:
+            raise WalletError(ErrorCode.VALIDATION_ERROR, "only demo wallets are topped up")
+        target = settings.DEMO_BALANCE_MAJOR_UNITS * 10**wallet.currency.exponent
+        if wallet.balance >= target:
+            return None
+        counter = _house_account(kind=HouseAccount.Kind.DEMO_BANK, currency_id=wallet.currency_id, mode=Mode.DEMO)
+        return _post(
+            kind=LedgerTransaction.Kind.DEMO_TOP_UP, wallet=wallet, counter=counter, amount=target - wallet.balance
+        )
