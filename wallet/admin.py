@@ -1,0 +1,189 @@
+"""Staff views of the money: everything read-only except money operations, which go through
+wallet services (so they are ledger transactions with the staff member and reason on them)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from games.models import Mode
+from wallet.errors import WalletError
+from wallet.forms import MoneyOperationForm
+from wallet.models import AggregatorTransaction, GameRound, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallet.selectors import house_account_balance
+from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
+
+MONEY_OPERATIONS = {"deposit": wallet_deposit, "withdrawal": wallet_withdraw, "adjustment": wallet_adjust}
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The ledger is append-only: staff may look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(ReadOnlyInline):
+    model = LedgerEntry
+    fields = ["wallet", "house_account", "amount", "balance_after"]
+    readonly_fields = fields
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdmin):
+    list_display = ["player", "currency", "mode", "balance_display", "created_at"]
+    list_filter = ["currency", "mode"]
+    search_fields = ["player__external_id"]
+    list_select_related = ["player", "currency"]
+    fields = ["player", "currency", "mode", "balance_display", "created_at", "statement_link"]
+    readonly_fields = fields
+
+    @admin.display(description="balance")
+    def balance_display(self, wallet):
+        return wallet.currency.format(wallet.balance)
+
+    @admin.display(description="ledger")
+    def statement_link(self, wallet):
+        url = reverse("admin:wallet_ledgertransaction_changelist") + f"?wallet__id__exact={wallet.pk}"
+        money = reverse("admin:wallet_wallet_money", args=[wallet.pk])
+        return format_html('<a href="{}">statement</a> · <a href="{}">deposit / withdraw / adjust</a>', url, money)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("wallet.view_wallet")
+
+    def get_urls(self):
+        urls = [path("<int:wallet_id>/money/", self.admin_site.admin_view(self.money_view), name="wallet_wallet_money")]
+        return urls + super().get_urls()
+
+    def money_view(self, request, wallet_id: int):
+        if not request.user.has_perm("wallet.add_ledgertransaction"):
+            raise PermissionDenied
+        wallet = get_object_or_404(Wallet.objects.select_related("currency", "player"), pk=wallet_id)
+        form = MoneyOperationForm(request.POST or None, exponent=wallet.currency.exponent)
+        if wallet.mode != Mode.REAL:
+            messages.error(request, "Demo wallets hold play money; staff operations apply to real wallets only.")
+        elif request.method == "POST" and form.is_valid():
+            operation = form.cleaned_data["operation"]
+            try:
+                ledger = MONEY_OPERATIONS[operation](
+                    wallet_id=wallet.pk,
+                    amount=form.cleaned_data["amount"],
+                    staff_user=request.user,
+                    memo=form.cleaned_data["memo"],
+                )
+            except WalletError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, f"{operation} recorded as ledger transaction #{ledger.pk}.")
+                return redirect("admin:wallet_wallet_change", wallet.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Money operation on {wallet}",
+            "wallet": wallet,
+            "balance": wallet.currency.format(wallet.balance),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/wallet/money_operation.html", context)
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["id", "created_at", "kind", "mode", "player", "amount_display", "aggregator", "reference", "round"]
+    list_filter = ["kind", "mode", "aggregator", "currency", "created_at"]
+    search_fields = ["wallet__player__external_id", "reference", "round__external_id"]
+    search_help_text = "Player id, aggregator transaction id or round id."
+    list_select_related = ["wallet__player", "wallet__currency", "aggregator", "round"]
+    date_hierarchy = "created_at"
+    inlines = [EntryInline]
+    show_full_result_count = False
+
+    @admin.display(description="player", ordering="wallet__player__external_id")
+    def player(self, ledger):
+        return ledger.wallet.player
+
+    @admin.display(description="amount")
+    def amount_display(self, ledger):
+        entry = ledger.entries.filter(wallet=ledger.wallet_id).first()
+        return ledger.wallet.currency.format(entry.amount) if entry else "—"
+
+
+@admin.register(AggregatorTransaction)
+class AggregatorTransactionAdmin(ReadOnlyAdmin):
+    """Every money call an aggregator made and what we answered: the first stop for support."""
+
+    list_display = [
+        "external_id",
+        "created_at",
+        "aggregator",
+        "kind",
+        "mode",
+        "player",
+        "amount",
+        "outcome",
+        "result_code",
+    ]
+    list_filter = ["kind", "outcome", "result_code", "mode", "aggregator"]
+    search_fields = ["external_id", "reference_id", "wallet__player__external_id", "round__external_id"]
+    search_help_text = "Aggregator transaction id, rolled-back id, player id or round id."
+    list_select_related = ["wallet__player", "aggregator"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    @admin.display(description="player")
+    def player(self, record):
+        return record.wallet.player
+
+
+@admin.register(GameRound)
+class GameRoundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "external_id",
+        "aggregator",
+        "player",
+        "game_code",
+        "status",
+        "live_bets",
+        "rolled_back_bets",
+        "bet_total",
+        "win_total",
+        "opened_at",
+        "closed_at",
+    ]
+    list_filter = ["status", "aggregator"]
+    search_fields = ["external_id", "wallet__player__external_id", "game_code"]
+    list_select_related = ["wallet__player", "aggregator"]
+    date_hierarchy = "opened_at"
+
+    @admin.display(description="player")
+    def player(self, round_):
+        return round_.wallet.player
+
+
+@admin.register(HouseAccount)
+class HouseAccountAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "aggregator", "currency", "mode", "balance"]
+    list_filter = ["kind", "mode", "currency"]
+
+    @admin.display(description="balance (sum of entries)")
+    def balance(self, account):
+        return account.currency.format(house_account_balance(account))
