@@ -1,8 +1,14 @@
 """Request signatures shared by the server (verifying) and its clients (signing)."""
 
+import base64
+import functools
 import hashlib
 import hmac
 from urllib.parse import urlencode
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 
 def native_signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -30,3 +36,49 @@ def launch_signature(secret: str, params: dict[str, str]) -> str:
     """Signed launch URLs: hex HMAC-SHA256(secret, canonical query of every parameter but `signature`)."""
     unsigned = {k: v for k, v in params.items() if k != "signature"}
     return hmac.new(secret.encode("utf-8"), canonical_query(unsigned).encode("ascii"), hashlib.sha256).hexdigest()
+
+
+# --- RSA-SHA256 (Hub88's X-Hub88-Signature) -------------------------------------------------
+# PKCS#1 v1.5 padding, SHA-256 digest, standard base64 (with padding, no line breaks), over the
+# exact bytes of the request body. PKCS#1 v1.5 is deterministic: the same key and body always
+# give the same signature, so the published test vectors can be reproduced, not only verified.
+
+
+@functools.lru_cache(maxsize=32)
+def _private_key(pem: str) -> rsa.RSAPrivateKey:
+    # Parsing a PEM costs far more than a signature; keys are cached by their text, so a key
+    # replaced in the admin is simply a new cache entry.
+    key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key")
+    return key
+
+
+@functools.lru_cache(maxsize=32)
+def _public_key(pem: str) -> rsa.RSAPublicKey:
+    key = serialization.load_pem_public_key(pem.encode("ascii"))
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("not an RSA public key")
+    return key
+
+
+def rsa_sign(private_key_pem: str, body: bytes) -> str:
+    """Base64 RSA-SHA256 (PKCS#1 v1.5) signature of `body`."""
+    signature = _private_key(private_key_pem).sign(body, padding.PKCS1v15(), hashes.SHA256())
+    return base64.b64encode(signature).decode("ascii")
+
+
+def rsa_signature_matches(public_key_pem: str, body: bytes, signature: str | None) -> bool:
+    """True when `signature` (base64) is a valid RSA-SHA256 signature of `body`.
+
+    Anything unusable (no key configured, an unreadable key, missing or malformed base64)
+    is simply a mismatch: the caller answers "invalid signature" either way.
+    """
+    if not public_key_pem or not signature:
+        return False
+    try:
+        raw = base64.b64decode(signature.strip(), validate=True)
+        _public_key(public_key_pem).verify(raw, body, padding.PKCS1v15(), hashes.SHA256())
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm, InvalidSignature):
+        return False
+    return True
