@@ -116,6 +116,8 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # `var/` holds local state: SQLite, broker, static
+WHITENOISE_USE_FINDERS = True  # serve app static files even before collectstatic has run
 # Static files (admin, API docs) are served by the app itself through WhiteNoise.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -145,6 +147,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Benchmark ------------------------------------------------------------------------------
+# `make bench` only: serves the bare "ceiling" endpoint (casino/bench.py) next to the real
+# ones. Never set in normal runs.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 # --- Wallet -----------------------------------------------------------------------------
 # Play money a demo wallet is topped up to when a demo session opens, in major units.

@@ -27,6 +27,8 @@ class AggregatorForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "(stored; paste a new key to replace it)"}),
     )
 
+    api_base_url = forms.URLField(required=False, assume_scheme="https", label="Aggregator API base URL")
+
     class Meta:
         model = Aggregator
         fields = [
@@ -98,7 +100,7 @@ class AggregatorAdmin(SimpleHistoryAdmin):
         if aggregator.last_skew_seconds is None:
             return "—"
         colour = "#ba2121" if abs(aggregator.last_skew_seconds) > SKEW_ALERT_SECONDS else "inherit"
-        return format_html('<span style="color:{}">{:+.3f}</span>', colour, aggregator.last_skew_seconds)
+        return format_html('<span style="color:{}">{}</span>', colour, f"{aggregator.last_skew_seconds:+.3f}")
 
     @admin.display(description="stored secrets")
     def secrets_status(self, aggregator):
