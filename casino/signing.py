@@ -20,6 +20,9 @@ def native_signature(secret: str, timestamp: str, body: bytes) -> str:
 def native_signature_matches(secrets: list[str], timestamp: str, body: bytes, signature: str) -> bool:
     """Constant-time check against every currently valid secret (two during a rotation)."""
     given = signature.strip().lower()
+    if not given.isascii():
+        # hmac.compare_digest raises TypeError on non-ASCII str: a malformed header is a 401, not a 500.
+        return False
     matched = False
     for secret in secrets:
         # No early exit: the time taken must not tell which secret (if any) matched.

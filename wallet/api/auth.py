@@ -30,7 +30,8 @@ def find_aggregator(*, key_id: str | None = None, code: str | None = None, proto
 
 def check_timestamp(aggregator: Aggregator, timestamp: str) -> None:
     """Refuse a request signed outside the aggregator's window; record the skew we saw."""
-    if not timestamp.isascii() or not timestamp.isdigit():
+    # The length cap keeps int() away from Python's 4300-digit limit (a 500, not a 401).
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise invalid_signature("X-Timestamp must be whole Unix seconds")
     skew = time.time() - int(timestamp)
     record_skew(aggregator, skew)
