@@ -153,6 +153,23 @@ SPECTACULAR_SETTINGS = {
 # ones. Never set in normal runs.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
+# --- Games: catalog and launch -------------------------------------------------------------
+# Default seconds between catalog syncs of an aggregator (Aggregator.catalog_sync_interval_seconds
+# overrides it); beat checks every CATALOG_SYNC_CHECK_SECONDS which aggregators are due.
+CATALOG_SYNC_INTERVAL_SECONDS = env.int("CATALOG_SYNC_INTERVAL_SECONDS", default=3600)
+CATALOG_SYNC_CHECK_SECONDS = env.int("CATALOG_SYNC_CHECK_SECONDS", default=60)
+# The front-end games list is cached until the next sync, and at most this long.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=300)
+LAUNCH_URL_TTL_SECONDS = env.int("LAUNCH_URL_TTL_SECONDS", default=600)
+# How long a launched game session accepts bets (never shorter than the launch URL's TTL).
+GAME_SESSION_TTL_SECONDS = env.int("GAME_SESSION_TTL_SECONDS", default=1800)
+# Bearer keys of the operator's front end (games list, launch); not aggregator credentials.
+FRONTEND_API_KEYS = env.list("FRONTEND_API_KEYS", default=["dev-frontend-key"])
+
+CELERY_BEAT_SCHEDULE = {
+    "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
+}
+
 # --- Wallet -----------------------------------------------------------------------------
 # Play money a demo wallet is topped up to when a demo session opens, in major units.
 DEMO_BALANCE_MAJOR_UNITS = env.int("DEMO_BALANCE_MAJOR_UNITS", default=1000)
