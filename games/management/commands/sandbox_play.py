@@ -1,0 +1,112 @@
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from games.sandbox.driver import Progress, Target, new_run_id, run
+from games.sandbox.frontend import FrontendError
+from games.sandbox.player import Behaviour, PlayConfig
+from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
+
+
+class Command(BaseCommand):
+    help = (
+        "Drive the sandbox aggregator against a running back-office over HTTP: players launch "
+        "games and spin with a seeded RNG, with resends, timeouts and early rollbacks; ends with a "
+        "summary and, per player, whether the sandbox's record agrees with our ledger (exit 1 if not)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--players", type=int, default=5, help="Plays as sbx-player-1 .. sbx-player-N.")
+        parser.add_argument("--spins", type=int, default=50, help="Spins per player.")
+        parser.add_argument("--seed", type=int, default=1, help="Same seed, same decisions.")
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="The back-office's base URL.")
+        parser.add_argument("--protocol", choices=["native"], default="native", help="Wallet protocol on the wire.")
+        parser.add_argument("--forever", action="store_true", help="Play until stopped (SIGINT/SIGTERM).")
+        parser.add_argument("--duration", type=float, default=None, help="With --forever: stop after this many s.")
+        parser.add_argument("--pace", type=float, default=None, help="At most this many spins per second in all.")
+        parser.add_argument("--player-prefix", default="sbx-player-")
+        parser.add_argument("--aggregator", default="sandbox", help="Our code for the sandbox aggregator.")
+        parser.add_argument("--key-id", default=DEFAULT_KEY_ID)
+        parser.add_argument("--secret", default=DEFAULT_SECRET)
+        parser.add_argument(
+            "--frontend-key",
+            default=os.environ.get("SANDBOX_FRONTEND_KEY", "dev-frontend-key"),
+            help="Bearer key of the operator front-end API (env SANDBOX_FRONTEND_KEY).",
+        )
+        parser.add_argument("--currency", default="EUR")
+        parser.add_argument("--country", default="MT")
+        parser.add_argument("--language", default="en")
+        parser.add_argument("--demo-share", type=float, default=0.0, help="Share of sessions launched in demo mode.")
+        parser.add_argument(
+            "--launch-check", choices=["local", "http"], default="local", help="Check launch URLs locally or GET them."
+        )
+        parser.add_argument("--run-id", default=None, help="Part of every transaction id (random by default).")
+        parser.add_argument("--record", type=Path, default=None, help="Write the sandbox's full record (JSON) here.")
+        parser.add_argument("--report-every", type=float, default=60.0, help="With --forever: a status line every s.")
+
+    def handle(self, *args, **opts):
+        if opts["players"] < 1 or (not opts["forever"] and opts["spins"] < 1):
+            raise CommandError("--players and --spins must be at least 1")
+        if opts["pace"] is not None and opts["pace"] <= 0:
+            raise CommandError("--pace must be positive")
+        forever = opts["forever"]
+        config = PlayConfig(
+            run_id=opts["run_id"] or new_run_id(),
+            seed=opts["seed"],
+            currency=opts["currency"],
+            country=opts["country"],
+            language=opts["language"],
+            aggregator=opts["aggregator"],
+            key_id=opts["key_id"],
+            secret=opts["secret"],
+            launch_check=opts["launch_check"],
+            behaviour=Behaviour(demo=opts["demo_share"]),
+            keep_entries=1000 if forever else None,
+        )
+        target = Target(url=opts["url"], frontend_key=opts["frontend_key"], protocol=opts["protocol"])
+        players = [f"{opts['player_prefix']}{i}" for i in range(1, opts["players"] + 1)]
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        if forever and opts["duration"]:
+            threading.Timer(opts["duration"], stop.set).start()
+
+        length = "forever" if forever else f"{opts['spins']} spins each"
+        self.stdout.write(
+            f"sandbox run {config.run_id}: {len(players)} players, {length}, seed {config.seed}, against {target.url}"
+        )
+        self.stdout.flush()
+        try:
+            result = run(
+                players,
+                spins=None if forever else opts["spins"],
+                config=config,
+                target=target,
+                pace=opts["pace"],
+                stop=stop,
+                progress=None if forever else Progress(opts["spins"] * len(players), stream=sys.stderr),
+                report_every=opts["report_every"] if forever else None,
+                report=self.report,
+            )
+        except FrontendError as exc:
+            raise CommandError(f"{exc} {exc.body if exc.body is not None else ''}".strip()) from exc
+        finally:
+            stop.set()
+        for line in result.summary_lines():
+            self.stdout.write(line)
+        if opts["record"]:
+            opts["record"].write_text(result.to_json())
+            self.stdout.write(f"record written to {opts['record']}")
+        if not result.all_agree:
+            raise CommandError("the sandbox's record and our ledger disagree for at least one player")
+
+    def report(self, totals):
+        self.stdout.write(
+            f"sandbox: {totals['spins']} spins, turnover {totals['turnover']}, wins {totals['wins_total']}, "
+            f"retries {totals['retries']}, errors {totals['errors']}"
+        )
+        self.stdout.flush()

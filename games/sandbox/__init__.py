@@ -1,0 +1,13 @@
+"""The built-in sandbox aggregator: a fake aggregator that talks to the back-office only over HTTP.
+
+- server.py     its HTTP server: native catalog API, launch URL validation, control API
+- catalog.py    its default game catalog (its own state; nothing from our models)
+- launch.py     the launch URL check it applies (same canonical signature as the back-office)
+- wire.py       the wallet protocol on the wire (NativeWire; a Hub88Wire sits beside it)
+- frontend.py   the operator front-end calls a player's browser makes (list games, launch)
+- player.py     one player's seeded, deterministic play and the sandbox's own record of it
+- driver.py     runs many players, paces them, and summarises the run
+
+Nothing here imports the back-office's models or services: the sandbox must behave like a
+real aggregator, which only ever sees our HTTP API.
+"""
