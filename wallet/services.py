@@ -195,6 +195,10 @@ def _process_locked(call: MoneyCall, session: GameSession) -> CallAnswer:
             result = handler(call, session, wallet)
         except WalletError as refusal:
             if not refusal.is_remembered:
+                # The wallet is known here, so even an answer we do not remember (a 400 for a
+                # rollback amount or another player's round) carries the balance (PRODUCT.md).
+                if refusal.balance is None:
+                    refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
                 raise
             result = _Result(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
 
