@@ -21,11 +21,14 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_demo
+	@echo "Back-office: http://127.0.0.1:$(PORT)/admin/  (login admin / admin)"
+	@echo "API docs:    http://127.0.0.1:$(PORT)/api/docs/"
 	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 ## Run the tests on PostgreSQL and Redis (started here if they are down), plus lint and migrations check.
 test: install services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
 
 lint: install

@@ -94,6 +94,7 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 if CELERY_BROKER_URL == "filesystem://":
     # Local broker for `make run` without Redis: queues are files shared by web, worker, beat.
     _broker_dir = BASE_DIR / "var" / "celery-broker"
+    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -146,6 +147,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fields named "status" carry different vocabularies per API: name each enum explicitly.
+    "ENUM_NAME_OVERRIDES": {
+        "OkStatusEnum": ["OK"],
+        "ErrorStatusEnum": ["ERROR"],
+    },
 }
 
 # --- Benchmark ------------------------------------------------------------------------------

@@ -54,13 +54,13 @@ class StrictAmountField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class BalanceRequest(serializers.Serializer):
+class NativeBalanceRequest(serializers.Serializer):
     player_id = serializers.CharField(max_length=64)
     session_token = serializers.CharField(max_length=64)
     currency = serializers.CharField(max_length=10)
 
 
-class MoneyRequest(BalanceRequest):
+class NativeMoneyRequest(NativeBalanceRequest):
     transaction_id = serializers.CharField(max_length=128, help_text="The aggregator's id, unique per aggregator.")
     round_id = serializers.CharField(max_length=128)
     game_id = serializers.CharField(max_length=128, help_text="The aggregator's game code.")
@@ -69,15 +69,15 @@ class MoneyRequest(BalanceRequest):
     spin_type = serializers.ChoiceField(choices=SpinType.ALL, default=SpinType.CASH)
 
 
-class BetRequest(MoneyRequest):
+class NativeBetRequest(NativeMoneyRequest):
     amount = StrictAmountField(min_value=1, max_value=MAX_AMOUNT, help_text="Minor units; a bet is positive.")
 
 
-class WinRequest(MoneyRequest):
+class NativeWinRequest(NativeMoneyRequest):
     pass
 
 
-class RollbackRequest(MoneyRequest):
+class NativeRollbackRequest(NativeMoneyRequest):
     rollback_transaction_id = serializers.CharField(max_length=128, help_text="The bet this rollback cancels.")
     round_id = serializers.CharField(max_length=128, required=False, default="")
     game_id = serializers.CharField(max_length=128, required=False, default="")
@@ -86,18 +86,18 @@ class RollbackRequest(MoneyRequest):
     )
 
 
-class BalanceResponse(serializers.Serializer):
+class NativeBalanceResponse(serializers.Serializer):
     status = serializers.ChoiceField(choices=["OK"])
     balance = serializers.IntegerField()
     currency = serializers.CharField()
 
 
-class MoneyResponse(BalanceResponse):
+class NativeMoneyResponse(NativeBalanceResponse):
     transaction_id = serializers.CharField(help_text="The aggregator's transaction id, echoed.")
     wallet_transaction_id = serializers.CharField(help_text="Our id for this transaction.")
 
 
-class ErrorResponse(serializers.Serializer):
+class NativeErrorResponse(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ERROR"])
     code = serializers.ChoiceField(choices=[c.value for c in ErrorCode])
     message = serializers.CharField()
@@ -151,7 +151,9 @@ AUTH_HEADERS = [
     ),
 ]
 ERROR_RESPONSES = {
-    status: OpenApiResponse(ErrorResponse, description=", ".join(c for c, s in HTTP_STATUS.items() if s == status))
+    status: OpenApiResponse(
+        NativeErrorResponse, description=", ".join(c for c, s in HTTP_STATUS.items() if s == status)
+    )
     for status in sorted(set(HTTP_STATUS.values()))
 }
 
@@ -229,21 +231,21 @@ def _money_schema(summary: str, description: str, request: type[serializers.Seri
         description=description,
         request=request,
         parameters=AUTH_HEADERS,
-        responses={200: MoneyResponse, **ERROR_RESPONSES},
+        responses={200: NativeMoneyResponse, **ERROR_RESPONSES},
         tags=["native wallet v1"],
         auth=[],
     )
 
 
 class BalanceView(NativeWalletView):
-    request_serializer = BalanceRequest
+    request_serializer = NativeBalanceRequest
 
     @extend_schema(
         summary="Balance of the session's wallet",
         description="A read: also answered for expired sessions.",
-        request=BalanceRequest,
+        request=NativeBalanceRequest,
         parameters=AUTH_HEADERS,
-        responses={200: BalanceResponse, **ERROR_RESPONSES},
+        responses={200: NativeBalanceResponse, **ERROR_RESPONSES},
         tags=["native wallet v1"],
         auth=[],
         examples=[
@@ -267,14 +269,14 @@ class BalanceView(NativeWalletView):
 
 class BetView(MoneyView):
     kind = "bet"
-    request_serializer = BetRequest
+    request_serializer = NativeBetRequest
 
     @_money_schema(
         "Debit a bet",
         "Refused on an expired session, a blocked or self-excluded player, a closed round, a bet whose "
         "rollback already arrived, or insufficient funds (402, with the balance). A resend with the same "
         "transaction_id and content returns the first answer; other content answers 409.",
-        BetRequest,
+        NativeBetRequest,
     )
     def post(self, request):
         return super().post(request)
@@ -282,14 +284,14 @@ class BetView(MoneyView):
 
 class WinView(MoneyView):
     kind = "win"
-    request_serializer = WinRequest
+    request_serializer = NativeWinRequest
 
     @_money_schema(
         "Credit a win",
         "Accepted after the session expired. A cash win needs a live bet in its round "
         "(TRANSACTION_NOT_FOUND, or TRANSACTION_ROLLED_BACK when it was rolled back); free, promo and "
         "tournament wins need none. round_closed=true closes the round.",
-        WinRequest,
+        NativeWinRequest,
     )
     def post(self, request):
         return super().post(request)
@@ -297,14 +299,14 @@ class WinView(MoneyView):
 
 class RollbackView(MoneyView):
     kind = "rollback"
-    request_serializer = RollbackRequest
+    request_serializer = NativeRollbackRequest
 
     @_money_schema(
         "Roll back a bet",
         "Refunds an unsettled bet once. Rolling back an unknown bet answers OK and is remembered: that "
         "bet is refused if it arrives later. A bet in a closed round, or a win, answers "
         "TRANSACTION_ALREADY_SETTLED.",
-        RollbackRequest,
+        NativeRollbackRequest,
     )
     def post(self, request):
         return super().post(request)
