@@ -256,7 +256,10 @@ class Hub88WalletResponse(serializers.Serializer):
 
 class Hub88UserInfoResponse(serializers.Serializer):
     user = serializers.CharField()
-    status = serializers.ChoiceField(choices=RS.ALL)
+    # The statuses /user/info can answer (and a choice set of its own in the schema).
+    status = serializers.ChoiceField(
+        choices=[RS.OK, RS.INVALID_TOKEN, RS.INVALID_SIGNATURE, RS.WRONG_SYNTAX, RS.WRONG_TYPES, RS.UNKNOWN]
+    )
     request_uuid = serializers.CharField(allow_null=True)
     country = serializers.CharField(required=False, help_text="ISO 3166-1 alpha-2.")
     registration_date = serializers.DateField(required=False)
