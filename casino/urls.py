@@ -10,6 +10,7 @@ admin.site.site_title = "Casino back-office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/wallet/", include("wallet.urls")),
+    path("api/v1/", include("games.urls")),
     path("api/hub88/<slug:code>/", include("wallet.hub88_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,9 +1,19 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from games.models import Aggregator, GameSession
+from games.models import (
+    Aggregator,
+    CatalogSyncRun,
+    Certification,
+    Game,
+    GameCodeAlias,
+    GameSession,
+    Provider,
+)
 from wallet.api.auth import SKEW_ALERT_SECONDS
 
 SECRET_FIELDS = ["signing_secret", "previous_signing_secret", "private_key_pem"]
@@ -45,6 +55,7 @@ class AggregatorForm(forms.ModelForm):
             "private_key_pem",
             "operator_id",
             "api_base_url",
+            "catalog_sync_interval_seconds",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -74,7 +85,8 @@ class AggregatorAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "protocol", "is_active", "key_id", "skew_display", "skew_observed_at"]
     list_filter = ["protocol", "is_active"]
     search_fields = ["code", "name", "key_id"]
-    readonly_fields = ["skew_display", "skew_observed_at", "created_at", "secrets_status"]
+    readonly_fields = ["skew_display", "skew_observed_at", "created_at", "secrets_status", "last_catalog_sync"]
+    actions = ["sync_catalog_now"]
     fieldsets = [
         (None, {"fields": ["code", "name", "protocol", "is_active", "created_at"]}),
         (
@@ -91,7 +103,11 @@ class AggregatorAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("Hub88 credentials", {"fields": ["public_key_pem", "private_key_pem", "operator_id", "api_base_url"]}),
+        ("Hub88 credentials", {"fields": ["public_key_pem", "private_key_pem", "operator_id"]}),
+        (
+            "Outbound API and catalog",
+            {"fields": ["api_base_url", "catalog_sync_interval_seconds", "last_catalog_sync"]},
+        ),
         ("Clock skew", {"fields": ["skew_display", "skew_observed_at"]}),
     ]
 
@@ -101,6 +117,29 @@ class AggregatorAdmin(SimpleHistoryAdmin):
             return "—"
         colour = "#ba2121" if abs(aggregator.last_skew_seconds) > SKEW_ALERT_SECONDS else "inherit"
         return format_html('<span style="color:{}">{}</span>', colour, f"{aggregator.last_skew_seconds:+.3f}")
+
+    @admin.display(description="last catalog sync")
+    def last_catalog_sync(self, aggregator):
+        run = aggregator.catalog_sync_runs.first() if aggregator.pk else None
+        if run is None:
+            return "never"
+        return (
+            f"{run.started_at:%Y-%m-%d %H:%M:%S} {run.status}: +{run.added} added, {run.changed} changed, "
+            f"{run.disabled} disabled{' — ' + run.errors[:200] if run.errors else ''}"
+        )
+
+    @admin.action(description="Sync catalog now")
+    def sync_catalog_now(self, request, queryset):
+        from games.tasks import sync_catalog  # the tasks module imports the catalog service
+
+        ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        for aggregator_id in ids:
+            transaction.on_commit(lambda pk=aggregator_id: sync_catalog.delay(pk))
+        self.message_user(
+            request,
+            f"Catalog sync queued for {len(ids)} active aggregator(s); see Catalog sync runs for the result.",
+            messages.SUCCESS,
+        )
 
     @admin.display(description="stored secrets")
     def secrets_status(self, aggregator):
@@ -117,6 +156,151 @@ class GameSessionAdmin(SimpleHistoryAdmin):
     list_display = ["token", "player", "aggregator", "game_code", "currency", "mode", "created_at", "expires_at"]
     list_filter = ["mode", "aggregator", "currency"]
     search_fields = ["token", "player__external_id", "game_code"]
-    raw_id_fields = ["player", "wallet"]
+    raw_id_fields = ["player", "wallet", "game"]
     readonly_fields = ["token", "created_at"]
     date_hierarchy = "created_at"
+
+
+# --- Catalog ----------------------------------------------------------------------------------
+
+
+@admin.register(Provider)
+class ProviderAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "code", "aggregator", "game_count", "updated_at"]
+    list_filter = ["aggregator"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["aggregator", "code", "created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(game_count=Count("games"))
+
+    @admin.display(description="games", ordering="game_count")
+    def game_count(self, provider):
+        return provider.game_count
+
+    def has_add_permission(self, request):
+        return False  # providers come from catalog sync
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CertificationInline(admin.TabularInline):
+    model = Certification
+    fields = ["country", "rtp_profile", "build_hash", "source", "created_at"]
+    readonly_fields = ["source", "created_at"]
+    extra = 0
+
+
+class GameCodeAliasInline(admin.TabularInline):
+    model = GameCodeAlias
+    fk_name = "game"
+    fields = ["code", "replaced_by", "replaced_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "previous codes"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Game)
+class GameAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "code",
+        "aggregator",
+        "provider",
+        "category",
+        "rtp",
+        "demo_supported",
+        "enabled",
+        "blocked_by_staff",
+        "updated_at",
+    ]
+    list_filter = ["aggregator", "provider", "enabled", "blocked_by_staff", "demo_supported", "category"]
+    search_fields = ["code", "name", "external_id", "id", "code_aliases__code"]
+    list_select_related = ["aggregator", "provider"]
+    inlines = [CertificationInline, GameCodeAliasInline]
+    # Everything but the staff block comes from the aggregator and is overwritten by sync.
+    readonly_fields = [
+        "id",
+        "aggregator",
+        "external_id",
+        "code",
+        "provider",
+        "name",
+        "category",
+        "rtp",
+        "demo_supported",
+        "enabled",
+        "disabled_at",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [*readonly_fields[:10], "blocked_by_staff", *readonly_fields[10:]]
+
+    def has_add_permission(self, request):
+        return False  # games come from catalog sync
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # never deleted: sessions and history point at them
+
+
+@admin.register(Certification)
+class CertificationAdmin(SimpleHistoryAdmin):
+    list_display = ["game", "country", "rtp_profile", "build_hash", "source", "created_at"]
+    list_filter = ["country", "source", "game__aggregator"]
+    search_fields = ["game__code", "game__name", "build_hash"]
+    raw_id_fields = ["game"]
+    list_select_related = ["game"]
+
+
+@admin.register(CatalogSyncRun)
+class CatalogSyncRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "started_at",
+        "aggregator",
+        "status",
+        "listed",
+        "added",
+        "changed",
+        "renamed",
+        "disabled",
+        "duration",
+        "short_errors",
+    ]
+    list_filter = ["aggregator", "status"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "aggregator",
+        "status",
+        "started_at",
+        "finished_at",
+        "listed",
+        "added",
+        "changed",
+        "renamed",
+        "disabled",
+        "errors",
+    ]
+
+    @admin.display(description="duration")
+    def duration(self, run):
+        if run.finished_at is None:
+            return "running"
+        return f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+
+    @admin.display(description="errors")
+    def short_errors(self, run):
+        return run.errors[:120]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

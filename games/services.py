@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from casino.models import Currency, Player
-from games.models import Aggregator, GameSession, Mode
+from games.models import Aggregator, Game, GameSession, Mode
 from wallet.services import demo_wallet_top_up, wallet_open
 
 DEFAULT_SESSION_TTL_SECONDS = 600
@@ -46,11 +46,13 @@ def session_open(
     currency: Currency | str,
     mode: str = Mode.REAL,
     ttl_seconds: int = DEFAULT_SESSION_TTL_SECONDS,
+    game: Game | None = None,
 ) -> GameSession:
     """Open a game session on the player's wallet for this currency and mode.
 
     A demo session plays from the player's demo wallet, topped up with play money; the real
-    wallet is never touched by it.
+    wallet is never touched by it. `game` is the catalog game when the launch flow opens it
+    (games/launch.py); sessions opened by hand may carry any code and no game.
     """
     wallet = wallet_open(player=player, currency=currency, mode=mode)
     if mode == Mode.DEMO:
@@ -61,6 +63,7 @@ def session_open(
             wallet=wallet,
             aggregator=aggregator,
             game_code=game_code,
+            game=game,
             currency_id=wallet.currency_id,
             mode=mode,
             expires_at=GameSession.expiry_from_now(ttl_seconds),

@@ -62,7 +62,7 @@ def send(
     url: str,
     *,
     body: bytes | None = None,
-    headers: dict | None = None,
+    headers: dict | Callable[[], dict] | None = None,
     policy: RetryPolicy = RetryPolicy(),
     session: requests.Session | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -70,13 +70,15 @@ def send(
     """Send `body` verbatim (signatures cover these exact bytes); return the first final answer.
 
     A final answer is any response that is not 429 or a 5xx. Raises OutboundError when every
-    attempt failed temporarily.
+    attempt failed temporarily. `headers` may be a function called before each attempt, so
+    that a signed timestamp is fresh even after a long Retry-After.
     """
     http = session or requests
     last_status = None
     for attempt in range(policy.attempts):
         try:
-            response = http.request(method, url, data=body, headers=headers, timeout=policy.timeout)
+            attempt_headers = headers() if callable(headers) else headers
+            response = http.request(method, url, data=body, headers=attempt_headers, timeout=policy.timeout)
         except (requests.ConnectionError, requests.Timeout) as exc:
             last_status, delay = None, policy.backoff(attempt)
             logger.warning("%s %s failed (%s); retry in %.2fs", method, url, exc.__class__.__name__, delay)

@@ -1,0 +1,178 @@
+"""Game launch: checks, a new game session, and the signed URL the player's iframe loads.
+
+    {api_base_url}/play?<canonical query of the parameters>&signature=<hex HMAC-SHA256>
+
+The signature is launch_signature(signing secret, params): HMAC-SHA256 over the parameters
+(all but `signature`) sorted by name and URL-encoded (casino.signing.canonical_query), so the
+order they travel in does not matter. `expires` (Unix seconds) bounds the URL's life
+(LAUNCH_URL_TTL_SECONDS, default 10 minutes). launch_url_verify() is what an aggregator (and
+the sandbox) runs to accept or refuse a URL.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
+
+from django.conf import settings
+
+from casino.models import Currency, Player
+from casino.signing import canonical_query, launch_signature
+from games.models import Certification, Game, GameSession, Mode
+from games.services import session_open
+
+# Every parameter a launch URL carries besides `signature`.
+LAUNCH_PARAMS = ("session_token", "game", "player_id", "currency", "mode", "country", "lang", "expires", "key")
+
+
+class LaunchError(Exception):
+    """A launch refused for a reason the front end can show; `code` is stable, `status` HTTP."""
+
+    STATUS = {
+        "VALIDATION_ERROR": 400,
+        "PLAYER_BLOCKED": 403,
+        "RG_BLOCKED": 403,
+        "GAME_NOT_CERTIFIED": 403,
+        "PLAYER_NOT_FOUND": 404,
+        "GAME_NOT_FOUND": 404,
+        "GAME_DISABLED": 422,
+        "DEMO_NOT_SUPPORTED": 422,
+    }
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = self.STATUS[code]
+
+
+@dataclass(frozen=True)
+class Launch:
+    url: str
+    session: GameSession
+    expires_at: datetime
+
+
+def launch_create(
+    *,
+    player_id: str,
+    game_id: str,
+    currency: str,
+    mode: str,
+    country: str,
+    language: str,
+    now: float | None = None,
+) -> Launch:
+    """Open a game session for a launch the front end asked for and sign its URL.
+
+    Refuses unknown or blocked players, unknown, disabled or uncertified games (for `country`,
+    the country the player plays from), and demo launches of games without demo. A demo launch
+    opens a demo session on the demo wallet: the real wallet is never read or moved.
+    """
+    now = time.time() if now is None else now
+    country = country.upper()
+    player = Player.objects.filter(external_id=player_id).first()
+    if player is None:
+        raise LaunchError("PLAYER_NOT_FOUND", f"no player {player_id!r}")
+    if player.status == Player.Status.BLOCKED:
+        raise LaunchError("PLAYER_BLOCKED", "the player is blocked")
+    if player.status == Player.Status.SELF_EXCLUDED:
+        raise LaunchError("RG_BLOCKED", "the player is self-excluded")
+    game = Game.objects.select_related("aggregator").filter(pk=game_id).first()
+    if game is None:
+        raise LaunchError("GAME_NOT_FOUND", f"no game {game_id}")
+    if not game.is_available:
+        raise LaunchError("GAME_DISABLED", f"{game.name} is not available at the moment")
+    if mode == Mode.DEMO and not game.demo_supported:
+        raise LaunchError("DEMO_NOT_SUPPORTED", f"{game.name} has no demo mode")
+    if not Certification.objects.filter(game=game, country=country).exists():
+        raise LaunchError("GAME_NOT_CERTIFIED", f"{game.name} is not certified for {country}")
+    currency_row = Currency.objects.filter(code=currency.upper()).first()
+    if currency_row is None:
+        raise LaunchError("VALIDATION_ERROR", f"unknown currency {currency!r}")
+
+    url_ttl = settings.LAUNCH_URL_TTL_SECONDS
+    session = session_open(
+        player=player,
+        aggregator=game.aggregator,
+        game=game,
+        game_code=game.code,
+        currency=currency_row,
+        mode=mode,
+        # The session outlives the URL: a player who opens the URL at its last second can play.
+        ttl_seconds=max(settings.GAME_SESSION_TTL_SECONDS, url_ttl),
+    )
+    expires = int(now) + url_ttl
+    params = {
+        "session_token": session.token,
+        "game": game.code,
+        "player_id": player.external_id,
+        "currency": currency_row.code,
+        "mode": mode,
+        "country": country,
+        "lang": language,
+        "expires": str(expires),
+        "key": game.aggregator.key_id,
+    }
+    url = launch_url_build(base_url=game.aggregator.api_base_url, secret=game.aggregator.signing_secret, params=params)
+    return Launch(url=url, session=session, expires_at=datetime.fromtimestamp(expires, tz=UTC))
+
+
+def launch_url_build(*, base_url: str, secret: str, params: dict[str, str]) -> str:
+    signed = {**params, "signature": launch_signature(secret, params)}
+    return f"{base_url.rstrip('/')}/play?{canonical_query(signed)}"
+
+
+class LaunchUrlRejected(Exception):
+    """The URL is not one we signed, or no longer valid. `reason` is a stable word."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def launch_url_verify(
+    url: str,
+    *,
+    secrets: list[str],
+    now: float | None = None,
+    allowed_skew_seconds: int = 0,
+    expected_key: str | None = None,
+) -> dict[str, str]:
+    """Check a launch URL (or just its query string) as an aggregator would; return its parameters.
+
+    Accepted iff every parameter is present once, the signature matches the canonical
+    recomputation with one of `secrets` (two during a rotation; constant-time), and `expires`
+    is still ahead of `now` minus the allowed clock skew. Parameter order is irrelevant.
+    Raises LaunchUrlRejected("malformed" | "bad_signature" | "unknown_key" | "expired").
+    """
+    now = time.time() if now is None else now
+    query = urlsplit(url).query if "?" in url or "://" in url else url
+    pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=False)
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise LaunchUrlRejected("malformed", f"parameter {name!r} appears twice")
+        params[name] = value
+    missing = [name for name in (*LAUNCH_PARAMS, "signature") if name not in params]
+    if missing:
+        raise LaunchUrlRejected("malformed", f"missing parameters: {', '.join(missing)}")
+    given = params["signature"].strip().lower()
+    if not given.isascii():
+        raise LaunchUrlRejected("bad_signature", "the signature does not match the parameters")
+    matched = False
+    for secret in secrets:
+        # No early exit: the time taken must not tell which secret (if any) matched.
+        matched |= hmac.compare_digest(launch_signature(secret, params), given)
+    if not matched:
+        raise LaunchUrlRejected("bad_signature", "the signature does not match the parameters")
+    if expected_key is not None and not hmac.compare_digest(params["key"], expected_key):
+        raise LaunchUrlRejected("unknown_key", "the URL was signed for another key")
+    if not params["expires"].isdigit():
+        raise LaunchUrlRejected("malformed", "expires must be Unix seconds")
+    if int(params["expires"]) + allowed_skew_seconds <= now:
+        raise LaunchUrlRejected("expired", "the launch URL has expired")
+    return params

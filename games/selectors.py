@@ -1,0 +1,90 @@
+"""Reads of the game catalog: the cached front-end list and game-code resolution."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from games.models import Aggregator, Game, GameCodeAlias
+
+# The cached lists are keyed by a version token; invalidation replaces the token, so every
+# filter combination is dropped at once (and a token is never reused, even after eviction).
+CATALOG_VERSION_KEY = "games:catalog:version"
+
+
+@dataclass(frozen=True)
+class CatalogFilters:
+    aggregator: str = ""
+    category: str = ""
+    provider: str = ""
+    demo: bool | None = None
+    country: str = ""
+
+
+def catalog_cache_invalidate() -> None:
+    """Drop every cached catalog list (catalog sync calls it on commit)."""
+    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def _catalog_version() -> str:
+    version = cache.get(CATALOG_VERSION_KEY)
+    if version is None:
+        cache.add(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(CATALOG_VERSION_KEY)
+    return version
+
+
+def catalog_games(*, filters: CatalogFilters) -> list[dict]:
+    """Games a player may launch, as the front-end API lists them, cached until the next sync
+    (and at most CATALOG_CACHE_SECONDS, for processes whose cache a sync cannot reach)."""
+    digest = hashlib.sha256(json.dumps(asdict(filters), sort_keys=True).encode()).hexdigest()[:32]
+    key = f"games:catalog:{_catalog_version()}:{digest}"
+    games = cache.get(key)
+    if games is None:
+        games = _catalog_query(filters)
+        cache.set(key, games, timeout=settings.CATALOG_CACHE_SECONDS)
+    return games
+
+
+def _catalog_query(filters: CatalogFilters) -> list[dict]:
+    games = Game.objects.available().select_related("aggregator", "provider").order_by("aggregator__code", "name")
+    if filters.aggregator:
+        games = games.filter(aggregator__code=filters.aggregator)
+    if filters.category:
+        games = games.filter(category=filters.category)
+    if filters.provider:
+        games = games.filter(provider__code=filters.provider)
+    if filters.demo is not None:
+        games = games.filter(demo_supported=filters.demo)
+    if filters.country:
+        games = games.filter(certifications__country=filters.country.upper()).distinct()
+    return [
+        {
+            "id": str(game.pk),
+            "aggregator": game.aggregator.code,
+            "code": game.code,
+            "name": game.name,
+            "provider": game.provider.code,
+            "provider_name": game.provider.name,
+            "category": game.category,
+            "rtp": None if game.rtp is None else str(game.rtp),
+            "demo_supported": game.demo_supported,
+        }
+        for game in games
+    ]
+
+
+def game_resolve_code(*, aggregator: Aggregator, code: str) -> Game | None:
+    """The game an aggregator's code stands for, also for a code it had before a rename
+    (a session launched, or a wallet call sent, before the rename). The current holder of a
+    code wins over a game that held it in the past."""
+    game = Game.objects.filter(aggregator=aggregator, code=code).first()
+    if game is not None:
+        return game
+    alias = GameCodeAlias.objects.filter(aggregator=aggregator, code=code).select_related("game").first()
+    return alias.game if alias else None
