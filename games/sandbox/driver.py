@@ -11,7 +11,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from games.sandbox.frontend import FrontendClient
+from games.sandbox.frontend import FrontendClient, FrontendError
 from games.sandbox.player import PlayConfig, PlayerRecord, SandboxPlayer
 from games.sandbox.wire import wire_for
 
@@ -81,6 +81,10 @@ class RunResult:
                 f"attention    balance answers unlike the sandbox's record {t['balance_mismatches']}, "
                 f"calls never answered {t['unresolved']}, launches refused {t['launches_refused']}"
             )
+        problems = [f"{r.player_id}: {text}" for r in self.records for text in r.problems]
+        if problems:
+            lines.append(f"first problems ({len(problems)} kept):")
+            lines.extend(f"  {text}" for text in problems[:5])
         lines.append("ledger per player (sandbox's record vs our balance):")
         for r in self.records:
             verdict = {True: "yes", False: "NO", None: "NO (unknown)"}[r.agrees]
@@ -160,15 +164,20 @@ def run(
     launcher=None,
     report_every: float | None = None,
     report=None,
+    report_text=None,
+    wait_for_catalog: float = 0.0,
+    refresh_games_every: float | None = None,
 ) -> RunResult:
     """Play `spins` spins for each player (None: until `stop` is set), then ask every balance.
 
     Each player plays on its own thread with its own HTTP connection, as separate browser
     tabs and game servers would; a player's own calls are strictly sequential.
+    `wait_for_catalog` seconds are granted to a back-office still starting or still syncing
+    its catalog; `refresh_games_every` re-reads the games list (long runs: games come and go).
     """
     stop = stop or threading.Event()
     frontend = FrontendClient(target.url, api_key=target.frontend_key, timeout=target.timeout)
-    games = frontend.list_games(aggregator=config.aggregator)
+    games = wait_for_games(frontend, config.aggregator, wait=wait_for_catalog, stop=stop, notify=report_text)
     sandbox_players = [
         SandboxPlayer(
             player_id,
@@ -184,7 +193,7 @@ def run(
     ]
     pacer = Pacer(pace) if pace else None
     started = time.monotonic()
-    last_report = started
+    last_report = last_refresh = started
     with ThreadPoolExecutor(max_workers=max(1, len(players)), thread_name_prefix="sandbox-player") as pool:
         futures = [pool.submit(_play_safely, p, spins, stop, pacer) for p in sandbox_players]
         try:
@@ -196,6 +205,9 @@ def run(
                 if report and report_every and time.monotonic() - last_report >= report_every:
                     last_report = time.monotonic()
                     report(totals)
+                if refresh_games_every and time.monotonic() - last_refresh >= refresh_games_every:
+                    last_refresh = time.monotonic()
+                    _refresh_games(frontend, config.aggregator, sandbox_players)
         except KeyboardInterrupt:
             stop.set()
         finally:
@@ -210,12 +222,48 @@ def run(
     return result
 
 
+def wait_for_games(
+    frontend: FrontendClient, aggregator: str, *, wait: float, stop: threading.Event, notify=None
+) -> list[dict]:
+    """The games list; for up to `wait` seconds, a back-office not up yet or with no games yet
+    is asked again every few seconds. Raises FrontendError when there is still nothing."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            games = frontend.list_games(aggregator=aggregator)
+        except FrontendError as exc:
+            if (exc.status is not None and exc.status != 503) or time.monotonic() >= deadline:
+                raise
+            problem = str(exc)
+        else:
+            if games or time.monotonic() >= deadline:
+                if not games:
+                    raise FrontendError(f"the back-office lists no games of aggregator {aggregator!r}")
+                return games
+            problem = f"no games of aggregator {aggregator!r} yet (catalog not synced?)"
+        if notify:
+            notify(f"waiting for the back-office: {problem}")
+        if stop.wait(3):
+            raise FrontendError("stopped while waiting for the back-office")
+
+
+def _refresh_games(frontend: FrontendClient, aggregator: str, players: list[SandboxPlayer]) -> None:
+    try:
+        games = frontend.list_games(aggregator=aggregator)
+    except FrontendError as exc:
+        logger.warning("games list not refreshed: %s", exc)
+        return
+    if games:
+        for player in players:
+            player.games = sorted(games, key=lambda g: g["code"])
+
+
 def _play_safely(player: SandboxPlayer, spins: int | None, stop: threading.Event, pacer: Pacer | None) -> None:
     try:
         player.play(spins, stop=stop, pace=pacer)
     except Exception:  # noqa: BLE001 - one player's crash is reported, the others play on
         logger.exception("sandbox player %s stopped on an error", player.player_id)
-        player.record.counters["errors"] += 1
+        player.problem("the player stopped on an unexpected error (see the log)")
         player.record.counters["crashed"] += 1
 
 

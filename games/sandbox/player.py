@@ -91,6 +91,7 @@ class PlayerRecord:
         self.believed: int | None = None  # the real wallet, as the sandbox sees it
         self.final_balance: int | None = None
         self.plans: deque = deque(maxlen=keep_entries)
+        self.problems: list[str] = []
         self.last_real_session: GameSessionRef | None = None
         self.lock = threading.Lock()
 
@@ -108,6 +109,7 @@ class PlayerRecord:
             "final_balance": self.final_balance,
             "agrees": self.agrees,
             "counters": dict(self.counters),
+            "problems": self.problems,
             "plans": [asdict(p) for p in self.plans],
             "entries": list(self.entries),
         }
@@ -180,6 +182,7 @@ class SandboxPlayer:
             self.record.counters["broke"] += 1
             return False
         self.record.plans.append(plan)
+        self.bets_applied.clear()  # a rollback only ever names a bet of its own spin
         session.spins_left -= 1
         self.record.counters["spins"] += 1
         getattr(self, f"act_{plan.kind}")(plan)
@@ -339,6 +342,8 @@ class SandboxPlayer:
                 )
         except FrontendError as exc:
             self.record.counters["launches_refused"] += 1
+            if exc.status not in (403, 422):  # not a business refusal (uncertified, disabled…)
+                self.problem(f"launch of {game.get('code')} failed: {exc} {exc.body or ''}")
             self.log(
                 "launch", request={"game": game.get("code"), "mode": mode}, answer={"error": str(exc), "body": exc.body}
             )
@@ -347,7 +352,7 @@ class SandboxPlayer:
         if launch.latency:
             self.record.latencies.append(launch.latency)
         if launch.launch_url and not self.launch_url_valid(launch):
-            self.record.counters["errors"] += 1
+            self.problem(f"launch URL refused: {launch.launch_url}")
             self.record.counters["launch_urls_invalid"] += 1
             return None
         return launch
@@ -376,7 +381,7 @@ class SandboxPlayer:
             answer=answer.brief(),
         )
         if not answer.ok or answer.balance is None:
-            self.record.counters["errors"] += 1
+            self.problem(f"balance of a new session answered {answer.http_status} {answer.body}")
             return False
         if session.ref.mode == "demo":
             session.believed = answer.balance
@@ -437,7 +442,9 @@ class SandboxPlayer:
             self.record.counters["sessions_expired"] += 1
             session.spins_left = 0
         if unexpected:
-            self.record.counters["errors"] += 1
+            self.problem(
+                f"{op.kind} {op.transaction_id}: expected {'/'.join(expect)}, got {answer.http_status} {answer.body}"
+            )
         self.log(op.kind, op=op, answer=answer.brief(), note=note, unexpected=unexpected)
         if answer.temporary:
             self.unresolved(op)
@@ -465,8 +472,14 @@ class SandboxPlayer:
         same = again.same_as(first)
         if not same:
             self.record.counters["resend_mismatches"] += 1
-            self.record.counters["errors"] += 1
+            self.problem(f"resend of {op.transaction_id} answered {again.brief()}, first {first.brief()}")
         self.log(op.kind, op=op, answer=again.brief(), note="resend, same id" + ("" if same else ": ANSWER DIFFERS"))
+
+    def problem(self, text: str) -> None:
+        """Something a real aggregator would open a ticket about: counted, and the first kept."""
+        self.record.counters["errors"] += 1
+        if len(self.record.problems) < 20:
+            self.record.problems.append(text[:500])
 
     def book(self, op: MoneyOp, answer: Answer) -> None:
         """Apply an answered call to the sandbox's belief, then compare with the balance we were told."""

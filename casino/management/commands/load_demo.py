@@ -1,3 +1,6 @@
+import os
+from urllib.parse import urlsplit
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
@@ -11,6 +14,11 @@ ADMIN_PASSWORD = "admin"  # noqa: S105 - local demo login, printed by `make run`
 SANDBOX_CODE = "sandbox"
 SANDBOX_KEY_ID = "sandbox-key"
 SANDBOX_SECRET = "sandbox-signing-secret"  # noqa: S105 - demo credentials of the built-in sandbox
+# Where `make run` serves the sandbox aggregator (Procfile: sandbox_server --port 8100).
+SANDBOX_URL = os.environ.get("SANDBOX_URL", "http://127.0.0.1:8100")
+# The players `sandbox_play` drives: sbx-player-1 .. sbx-player-20, funded in EUR.
+SANDBOX_PLAYERS = 20
+SANDBOX_PLAYER_FUNDING = 1_000_000  # minor units: EUR 10,000.00
 
 DEMO_PLAYERS = [
     ("demo-alice", "MT", "EUR", 50_000),
@@ -28,11 +36,43 @@ class Command(BaseCommand):
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
         if not Aggregator.objects.filter(code=SANDBOX_CODE).exists():
             aggregator_create(
-                code=SANDBOX_CODE, name="Sandbox aggregator", signing_secret=SANDBOX_SECRET, key_id=SANDBOX_KEY_ID
+                code=SANDBOX_CODE,
+                name="Sandbox aggregator",
+                signing_secret=SANDBOX_SECRET,
+                key_id=SANDBOX_KEY_ID,
+                api_base_url=SANDBOX_URL,
             )
-        for external_id, country, currency, deposit in DEMO_PLAYERS:
+        Aggregator.objects.filter(code=SANDBOX_CODE, api_base_url="").update(api_base_url=SANDBOX_URL)
+        sandbox_players = [
+            (f"sbx-player-{i}", "MT", "EUR", SANDBOX_PLAYER_FUNDING) for i in range(1, SANDBOX_PLAYERS + 1)
+        ]
+        for external_id, country, currency, deposit in DEMO_PLAYERS + sandbox_players:
             player, created = Player.objects.get_or_create(external_id=external_id, defaults={"country": country})
             wallet = wallet_open(player=player, currency=currency)
             if created:
                 wallet_deposit(wallet_id=wallet.pk, amount=deposit, memo="demo funding")
+        self.sync_sandbox_catalog(Aggregator.objects.get(code=SANDBOX_CODE))
         self.stdout.write(f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+
+    def sync_sandbox_catalog(self, aggregator: Aggregator) -> None:
+        """A synced catalog from the first second of `make run`: a real sync over HTTP, against
+        the sandbox if it already runs, else against one served here for the moment."""
+        from games.catalog import catalog_sync
+        from games.sandbox.server import SandboxState, serve_in_thread
+
+        if aggregator.games.exists():
+            return
+        url = urlsplit(aggregator.api_base_url)
+        server = None
+        if url.hostname in ("127.0.0.1", "localhost") and url.port:
+            try:
+                server = serve_in_thread(SandboxState(key_id=aggregator.key_id, secret=SANDBOX_SECRET), port=url.port)
+            except OSError:
+                pass  # the port is taken: a sandbox is already up there
+        try:
+            run = catalog_sync(aggregator_id=aggregator.pk)
+        finally:
+            if server is not None:
+                server.shutdown()
+                server.server_close()
+        self.stdout.write(f"sandbox catalog sync: {run.status}, {run.added} games added {run.errors}".rstrip())

@@ -46,6 +46,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--run-id", default=None, help="Part of every transaction id (random by default).")
         parser.add_argument("--record", type=Path, default=None, help="Write the sandbox's full record (JSON) here.")
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=None,
+            help="Seconds to wait for the back-office to be up with games listed (default 300 with --forever, else 0).",
+        )
         parser.add_argument("--report-every", type=float, default=60.0, help="With --forever: a status line every s.")
 
     def handle(self, *args, **opts):
@@ -91,6 +97,9 @@ class Command(BaseCommand):
                 progress=None if forever else Progress(opts["spins"] * len(players), stream=sys.stderr),
                 report_every=opts["report_every"] if forever else None,
                 report=self.report,
+                report_text=self.say,
+                wait_for_catalog=opts["wait"] if opts["wait"] is not None else (300.0 if forever else 0.0),
+                refresh_games_every=60.0 if forever else None,
             )
         except FrontendError as exc:
             raise CommandError(f"{exc} {exc.body if exc.body is not None else ''}".strip()) from exc
@@ -103,6 +112,10 @@ class Command(BaseCommand):
             self.stdout.write(f"record written to {opts['record']}")
         if not result.all_agree:
             raise CommandError("the sandbox's record and our ledger disagree for at least one player")
+
+    def say(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
 
     def report(self, totals):
         self.stdout.write(
