@@ -11,7 +11,7 @@ from games.clients.base import AggregatorClient
 # Aggregator.protocol -> "module:Class". Imported lazily: client modules import the models.
 CLIENTS = {
     "native": "games.clients.native:NativeClient",
-    # Registration point for Hub88: "hub88": "games.clients.hub88:Hub88Client",
+    "hub88": "games.clients.hub88:Hub88Client",
 }
 
 
