@@ -554,7 +554,7 @@ def test_defaults_sent_explicitly_are_the_same_content(native, call, player):
 # --- RETRY (503): a lock that cannot be had in time ---------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bet_that_cannot_lock_the_wallet_in_time_answers_retry_and_leaves_no_trace(native, call, player):
     wallet = Wallet.objects.get(player=player)
     locked, release = threading.Event(), threading.Event()
