@@ -85,3 +85,13 @@ def rsa_signature_matches(public_key_pem: str, body: bytes, signature: str | Non
     except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm, InvalidSignature):
         return False
     return True
+
+
+def rsa_key_problem(pem: str, *, private: bool) -> str | None:
+    """Why `pem` is not a usable RSA key of that kind (None when it is): for configuration
+    time, so a bad key is refused when entered rather than failing every call later."""
+    try:
+        (_private_key if private else _public_key)(pem)
+    except (ValueError, TypeError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
+        return f"not a readable RSA {'private' if private else 'public'} key in PEM ({exc.__class__.__name__})"
+    return None

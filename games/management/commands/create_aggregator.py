@@ -3,6 +3,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from casino.signing import rsa_key_problem
 from games.models import Aggregator
 from games.services import aggregator_create
 
@@ -27,6 +28,15 @@ class Command(BaseCommand):
             raise CommandError("--signing-secret is required for the native protocol")
         if protocol == Aggregator.Protocol.HUB88 and not opts["public_key_file"]:
             raise CommandError("--public-key-file is required for hub88")
+        public_key_pem = _read(opts["public_key_file"])
+        private_key_pem = _read(opts["private_key_file"])
+        for pem, private, option in (
+            (public_key_pem, False, "--public-key-file"),
+            (private_key_pem, True, "--private-key-file"),
+        ):
+            problem = pem and rsa_key_problem(pem, private=private)
+            if problem:
+                raise CommandError(f"{option}: {problem}")
         try:
             aggregator = aggregator_create(
                 code=opts["code"],
@@ -34,8 +44,8 @@ class Command(BaseCommand):
                 name=opts["name"],
                 signing_secret=opts["signing_secret"],
                 key_id=opts["key_id"],
-                public_key_pem=_read(opts["public_key_file"]),
-                private_key_pem=_read(opts["private_key_file"]),
+                public_key_pem=public_key_pem,
+                private_key_pem=private_key_pem,
                 operator_id=opts["operator_id"],
                 api_base_url=opts["api_base_url"],
             )
