@@ -7,7 +7,6 @@ import json
 import threading
 import time
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -44,11 +43,24 @@ def money_moved() -> int:
     return LedgerTransaction.objects.filter(kind__in=["bet", "win", "rollback"]).count()
 
 
+class FrozenTime:
+    """The `time` module, but with time.time() standing still at `now`."""
+
+    def __init__(self, now: int):
+        self.now = now
+
+    def time(self) -> float:
+        return float(self.now)
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Our clock stands still at a whole second, so windows can be tested to the second."""
     now = int(time.time())
-    monkeypatch.setattr(api.auth, "time", SimpleNamespace(time=lambda: float(now)))
+    monkeypatch.setattr(api.auth, "time", FrozenTime(now))
     return now
 
 
@@ -487,7 +499,7 @@ def test_a_rate_limited_bet_is_not_remembered(native, call, aggregator, player, 
     assert limited.status_code == 429
 
     # The next minute: the window has moved on.
-    monkeypatch.setattr(api.auth, "time", SimpleNamespace(time=lambda: float(frozen_clock + 60)))
+    monkeypatch.setattr(api.auth, "time", FrozenTime(frozen_clock + 60))
     response = native.post("bet", body, timestamp=frozen_clock + 60)
 
     assert response.status_code == 200
@@ -591,3 +603,22 @@ def test_a_bet_that_cannot_lock_the_wallet_in_time_answers_retry_and_leaves_no_t
 
     assert resend.status_code == 200
     assert balance_of(player) == 9_900
+
+
+# --- Observed clock skew ----------------------------------------------------------------------
+
+
+def test_the_skew_of_a_genuine_request_is_recorded_even_when_it_is_refused(native, call, aggregator, frozen_clock):
+    response = native.post("balance", call("balance"), timestamp=frozen_clock - 45)
+
+    assert response.status_code == 401
+    aggregator.refresh_from_db()
+    assert aggregator.last_skew_seconds == 45
+
+
+def test_a_forged_request_does_not_move_the_skew_staff_watch(native, call, aggregator, frozen_clock):
+    response = native.post("balance", call("balance"), timestamp=frozen_clock - 1_000, secret="forged")
+
+    assert response.status_code == 401
+    aggregator.refresh_from_db()
+    assert aggregator.last_skew_seconds is None
