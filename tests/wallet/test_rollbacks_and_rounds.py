@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from casino.models import Player
 from games.models import Mode
 from games.services import session_open
 from tests.conftest import balance_of, make_player
@@ -361,6 +362,20 @@ def test_a_bet_accepted_in_time_is_answered_the_same_when_resent_after_expiry(na
     assert balance_of(player) == 9_900
 
 
+@pytest.mark.parametrize("status", ["blocked", "self_excluded"])
+def test_a_player_blocked_mid_round_still_gets_wins_and_rollbacks(native, call, player, status):
+    native.post("bet", call("bet", transaction_id="bet-1", amount=100, round_id="round-1"))
+    native.post("bet", call("bet", transaction_id="bet-2", amount=200, round_id="round-2"))
+    Player.objects.filter(pk=player.pk).update(status=status)
+
+    win = native.post("win", call("win", transaction_id="win-1", amount=500, round_id="round-1"))
+    rollback = native.post("rollback", call("rollback", transaction_id="rb-1", rollback_transaction_id="bet-2"))
+    bet = native.post("bet", call("bet", transaction_id="bet-3", amount=100, round_id="round-3"))
+
+    assert (win.status_code, rollback.status_code, bet.status_code) == (200, 200, 403)
+    assert balance_of(player) == 10_400
+
+
 # --- Demo sessions -------------------------------------------------------------------------------
 
 
@@ -432,3 +447,25 @@ def test_every_ok_money_answer_carries_a_wallet_transaction_id(native, call, pla
     assert all(isinstance(i, str) and i for i in ids)
     assert len(set(ids)) == len(ids)
     assert set(answers[0].json()) == {"status", "balance", "currency", "transaction_id", "wallet_transaction_id"}
+
+
+def test_a_demo_rollback_cannot_refund_a_real_bet(native, call, demo_call, player):
+    native.post("bet", call("bet", transaction_id="bet-1", amount=100))
+    demo_before = balance_of(player, mode=Mode.DEMO)
+
+    response = native.post(
+        "rollback", demo_call("rollback", transaction_id="demo-rb-1", rollback_transaction_id="bet-1")
+    )
+
+    assert response.status_code == 400
+    assert balance_of(player) == 9_900
+    assert balance_of(player, mode=Mode.DEMO) == demo_before
+
+
+def test_a_demo_win_cannot_land_in_a_real_round(native, call, demo_call, player):
+    native.post("bet", call("bet", transaction_id="bet-1", amount=100, round_id="round-1"))
+
+    response = native.post("win", demo_call("win", transaction_id="demo-win-1", amount=500, round_id="round-1"))
+
+    assert response.status_code == 400
+    assert balance_of(player) == 9_900
