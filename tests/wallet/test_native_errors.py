@@ -622,3 +622,15 @@ def test_a_forged_request_does_not_move_the_skew_staff_watch(native, call, aggre
     assert response.status_code == 401
     aggregator.refresh_from_db()
     assert aggregator.last_skew_seconds is None
+
+
+def test_the_published_openapi_schema_lists_the_endpoints_and_every_error_code(client, db):
+    response = client.get("/api/schema/", headers={"Accept": "application/json"})
+
+    assert response.status_code == 200
+    schema = response.content.decode()
+    for endpoint in ("balance", "bet", "win", "rollback"):
+        assert f"/api/v1/wallet/{endpoint}" in schema
+    for code in api.native.HTTP_STATUS:
+        assert code.value in schema
+    assert client.get("/api/docs/").status_code == 200

@@ -136,6 +136,17 @@ def test_a_rollback_of_a_bet_whose_round_is_closed_is_already_settled(native, ca
     assert balance_of(player) == 9_900
 
 
+def test_a_bet_in_a_round_still_open_can_be_rolled_back_after_a_win(native, call, player):
+    # Settled means "its round is closed": until then the aggregator may still cancel the bet.
+    native.post("bet", call("bet", transaction_id="bet-1", amount=100))
+    native.post("win", call("win", transaction_id="win-1", amount=300))
+
+    response = native.post("rollback", call("rollback", transaction_id="rb-1", rollback_transaction_id="bet-1"))
+
+    assert response.status_code == 200
+    assert balance_of(player) == 10_300
+
+
 def test_a_rollback_of_a_losing_spin_settled_at_once_is_already_settled(native, call, player):
     native.post("bet", call("bet", transaction_id="bet-1", amount=100, round_closed=True))
 
