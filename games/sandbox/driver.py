@@ -66,9 +66,9 @@ class RunResult:
         lines = [
             f"players {len(self.records)}, {self.seconds:.1f} s, {rate:.1f} spins/s",
             f"spins        {t['spins']} (free spins {t['free_spins']}, sessions launched {t['launches']})",
-            f"turnover     {_money(t['turnover'])} {cur}",
-            f"wins         {_money(t['wins_total'])} {cur}",
-            f"GGR          {_money(ggr)} {cur}",
+            f"turnover     {money(t['turnover'])} {cur}",
+            f"wins         {money(t['wins_total'])} {cur}",
+            f"GGR          {money(ggr)} {cur}",
             f"retries      {t['retries']}",
             f"errors       {t['errors']}"
             + (f" (resend answers that differed {t['resend_mismatches']})" if t["resend_mismatches"] else ""),
@@ -89,8 +89,8 @@ class RunResult:
         for r in self.records:
             verdict = {True: "yes", False: "NO", None: "NO (unknown)"}[r.agrees]
             lines.append(
-                f"  {r.player_id:<20} start {_money(r.first_balance)}  sandbox {_money(r.believed)}  "
-                f"ours {_money(r.final_balance)}  ledger agrees: {verdict}"
+                f"  {r.player_id:<20} start {money(r.first_balance)}  sandbox {money(r.believed)}  "
+                f"ours {money(r.final_balance)}  ledger agrees: {verdict}"
             )
         return lines
 
@@ -102,7 +102,7 @@ class RunResult:
         return json.dumps({"totals": dict(self.totals), "players": [r.as_dict() for r in self.records]}, indent=1)
 
 
-def _money(minor: int | None) -> str:
+def money(minor: int | None) -> str:
     """Minor units shown with two decimals (the sandbox plays EUR by default)."""
     if minor is None:
         return "n/a"

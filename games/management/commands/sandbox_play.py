@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games.sandbox.driver import Progress, Target, new_run_id, run
+from games.sandbox.driver import Progress, Target, money, new_run_id, run
 from games.sandbox.frontend import FrontendError
 from games.sandbox.player import Behaviour, PlayConfig
 from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
@@ -119,7 +119,7 @@ class Command(BaseCommand):
 
     def report(self, totals):
         self.stdout.write(
-            f"sandbox: {totals['spins']} spins, turnover {totals['turnover']}, wins {totals['wins_total']}, "
-            f"retries {totals['retries']}, errors {totals['errors']}"
+            f"sandbox: {totals['spins']} spins, turnover {money(totals['turnover'])}, "
+            f"wins {money(totals['wins_total'])}, retries {totals['retries']}, errors {totals['errors']}"
         )
         self.stdout.flush()
