@@ -8,6 +8,7 @@ service, render. Errors are {"status": "ERROR", "code": ..., "message": ...}.
 import hmac
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
@@ -23,14 +24,12 @@ from games.selectors import CatalogFilters, catalog_games
 # --- Authentication -----------------------------------------------------------------------------
 
 
-class FrontendClient:
-    """Who calls with a valid front-end key (there is no user behind it)."""
-
-    is_authenticated = True
-    is_staff = False
+class FrontendKey:
+    """The credential of a request made with a valid front-end key. There is no user behind it:
+    request.user stays anonymous, so nothing (the audit history included) mistakes it for staff."""
 
     def __str__(self) -> str:
-        return "frontend"
+        return "frontend key"
 
 
 def frontend_key_valid(key: str) -> bool:
@@ -50,7 +49,7 @@ class FrontendKeyAuthentication(BaseAuthentication):
             return None
         if not frontend_key_valid(key.strip()):
             raise exceptions.AuthenticationFailed("invalid API key")
-        return FrontendClient(), key
+        return AnonymousUser(), FrontendKey()
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="frontend"'
@@ -66,7 +65,7 @@ class FrontendKeyScheme(OpenApiAuthenticationExtension):
 
 class IsFrontend(BasePermission):
     def has_permission(self, request, view) -> bool:
-        return isinstance(request.user, FrontendClient)
+        return isinstance(request.auth, FrontendKey)
 
 
 # --- Shapes ---------------------------------------------------------------------------------------
