@@ -172,7 +172,11 @@ GAME_SESSION_TTL_SECONDS = env.int("GAME_SESSION_TTL_SECONDS", default=1800)
 # Bearer keys of the operator's front end (games list, launch); not aggregator credentials.
 FRONTEND_API_KEYS = env.list("FRONTEND_API_KEYS", default=["dev-frontend-key"])
 
+# Open rounds with no money call for this long are reported (log + admin filter) hourly.
+STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 3600)
+
 CELERY_BEAT_SCHEDULE = {
+    "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
 }
 

@@ -1,6 +1,9 @@
 """Staff views of the money: everything read-only except money operations, which go through
 wallet services (so they are ledger transactions with the staff member and reason on them)."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -12,7 +15,7 @@ from games.models import Mode
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import AggregatorTransaction, GameRound, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
-from wallet.selectors import house_account_balance
+from wallet.selectors import house_account_balance, stale_rounds
 from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
 
 MONEY_OPERATIONS = {"deposit": wallet_deposit, "withdrawal": wallet_withdraw, "adjustment": wallet_adjust}
@@ -154,6 +157,20 @@ class AggregatorTransactionAdmin(ReadOnlyAdmin):
         return record.wallet.player
 
 
+class StaleRoundFilter(admin.SimpleListFilter):
+    title = "staleness"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"stale (open, idle > {settings.STALE_ROUND_AFTER_SECONDS // 3600} h)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            stale = stale_rounds(older_than=timedelta(seconds=settings.STALE_ROUND_AFTER_SECONDS))
+            return queryset.filter(pk__in=stale.values("pk"))
+        return queryset
+
+
 @admin.register(GameRound)
 class GameRoundAdmin(ReadOnlyAdmin):
     list_display = [
@@ -169,7 +186,7 @@ class GameRoundAdmin(ReadOnlyAdmin):
         "opened_at",
         "closed_at",
     ]
-    list_filter = ["status", "aggregator"]
+    list_filter = ["status", StaleRoundFilter, "aggregator"]
     search_fields = ["external_id", "wallet__player__external_id", "game_code"]
     list_select_related = ["wallet__player", "aggregator"]
     date_hierarchy = "opened_at"

@@ -1,11 +1,13 @@
 """Reads over wallets and the ledger (no writes here)."""
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
-from wallet.models import HouseAccount, LedgerEntry
+from wallet.models import GameRound, HouseAccount, LedgerEntry
 
 
 def house_account_balance(account: HouseAccount) -> int:
@@ -71,3 +73,9 @@ def ledger_violations() -> list[Violation]:
             cursor.execute(sql)
             violations += [Violation(rule, _LABELS[rule].format(*row)) for row in cursor.fetchall()]
     return violations
+
+
+def stale_rounds(*, older_than: timedelta, now: datetime | None = None) -> QuerySet[GameRound]:
+    """Open rounds with no money call for `older_than`: the aggregator never closed them."""
+    cutoff = (now or timezone.now()) - older_than
+    return GameRound.objects.filter(status=GameRound.Status.OPEN, last_activity_at__lt=cutoff)
