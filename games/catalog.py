@@ -59,11 +59,16 @@ def catalog_sync(*, aggregator_id: int, client: AggregatorClient | None = None) 
         entries = (client or client_for(aggregator)).fetch_catalog()
     except (OutboundError, CatalogError, LookupError) as exc:
         return _finish(run, status=CatalogSyncRun.Status.FAILED, errors=str(exc))
+    except Exception as exc:  # noqa: BLE001 - each protocol's client has its own errors; the run records them
+        return _finish(run, status=CatalogSyncRun.Status.FAILED, errors=f"{exc.__class__.__name__}: {exc}")
     try:
         counts = catalog_apply(aggregator=aggregator, entries=entries, run_id=run.pk)
     except (CatalogError, DatabaseError) as exc:
-        logger.warning("catalog sync of %s could not be applied: %s", aggregator.code, exc)
         return _finish(run, status=CatalogSyncRun.Status.FAILED, errors=f"{exc.__class__.__name__}: {exc}")
+    except Exception as exc:
+        # A bug, not the aggregator's doing: the run must not stay "running"; the task logs the trace.
+        _finish(run, status=CatalogSyncRun.Status.FAILED, errors=f"{exc.__class__.__name__}: {exc}")
+        raise
     return _finish(run, status=CatalogSyncRun.Status.SUCCEEDED, counts=counts)
 
 

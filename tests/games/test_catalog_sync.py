@@ -235,3 +235,15 @@ def test_a_changed_attribute_is_counted_as_a_change(sandbox, synced, sync, catal
     assert run.changed == 1
     game = Game.objects.get(external_id="sbx-0001")
     assert (not game.demo_supported) if field == "demo" else game.rtp == Decimal("94.10")
+
+
+def test_any_client_failure_is_recorded_and_never_leaves_the_run_running(sandbox, synced):
+    class BrokenClient:
+        def fetch_catalog(self):
+            raise RuntimeError("the protocol's own error")
+
+    run = catalog_sync(aggregator_id=sandbox.pk, client=BrokenClient())
+
+    assert run.status == CatalogSyncRun.Status.FAILED and run.finished_at is not None
+    assert "the protocol's own error" in run.errors
+    assert Game.objects.filter(enabled=True).count() == 3
