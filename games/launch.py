@@ -21,7 +21,7 @@ from django.conf import settings
 
 from casino.models import Currency, Player
 from casino.signing import canonical_query, launch_signature
-from games.models import Certification, Game, GameSession, Mode
+from games.models import Aggregator, Certification, Game, GameSession, Mode
 from games.services import session_open
 
 # Every parameter a launch URL carries besides `signature`.
@@ -40,6 +40,8 @@ class LaunchError(Exception):
         "GAME_NOT_FOUND": 404,
         "GAME_DISABLED": 422,
         "DEMO_NOT_SUPPORTED": 422,
+        "AGGREGATOR_REFUSED": 422,
+        "AGGREGATOR_UNAVAILABLE": 502,
     }
 
     def __init__(self, code: str, message: str):
@@ -117,8 +119,37 @@ def launch_create(
         "expires": str(expires),
         "key": game.aggregator.key_id,
     }
-    url = launch_url_build(base_url=game.aggregator.api_base_url, secret=game.aggregator.signing_secret, params=params)
+    if game.aggregator.protocol == Aggregator.Protocol.HUB88:
+        url = _hub88_game_url(session, player_id=player.external_id, country=country, language=language)
+    else:
+        url = launch_url_build(
+            base_url=game.aggregator.api_base_url, secret=game.aggregator.signing_secret, params=params
+        )
     return Launch(url=url, session=session, expires_at=datetime.fromtimestamp(expires, tz=UTC))
+
+
+def _hub88_game_url(session: GameSession, *, player_id: str, country: str, language: str) -> str:
+    """Hub88 makes the URL itself (POST /game/url, docs/hub88.md); called with no lock held.
+    Demo: currency XXX and no user or token, as Hub88 documents."""
+    from games.clients import client_for
+    from games.clients.http import OutboundError
+    from games.clients.hub88 import Hub88Error
+
+    demo = session.mode == Mode.DEMO
+    try:
+        return client_for(session.aggregator).game_url(
+            game_code=session.game_code,
+            currency="XXX" if demo else session.currency_id,
+            user=None if demo else player_id,
+            token=None if demo else session.token,
+            country=country,
+            lang=language,
+        )
+    except Hub88Error as exc:
+        code = "AGGREGATOR_REFUSED" if exc.status is not None and 400 <= exc.status < 500 else "AGGREGATOR_UNAVAILABLE"
+        raise LaunchError(code, f"Hub88 gave no game URL: {exc}") from exc
+    except OutboundError as exc:
+        raise LaunchError("AGGREGATOR_UNAVAILABLE", f"Hub88 gave no game URL: {exc}") from exc
 
 
 def launch_url_build(*, base_url: str, secret: str, params: dict[str, str]) -> str:

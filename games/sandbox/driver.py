@@ -183,7 +183,12 @@ def run(
             player_id,
             config=config,
             wire=wire_for(
-                target.protocol, target.url, key_id=config.key_id, secret=config.secret, timeout=target.timeout
+                target.protocol,
+                target.url,
+                key_id=config.key_id,
+                secret=config.secret,
+                aggregator=config.aggregator,
+                timeout=target.timeout,
             ),
             frontend=FrontendClient(target.url, api_key=target.frontend_key, timeout=target.timeout),
             games=games,

@@ -7,6 +7,8 @@
 - POST /control/reset     back to the default catalog, no faults, counters at zero
 - GET  /control/state     the catalog, pending faults and counters, for tests and demos
 - GET  /health
+- POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (games/sandbox/hub88.py)
+- GET  /hub88/play?launch=...   the game page a Hub88 game URL opens
 
 All state lives in one SandboxState in memory, guarded by one lock; a restart starts afresh.
 """
@@ -19,9 +21,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from casino.signing import native_signature_matches
+from games.sandbox import hub88
 from games.sandbox.catalog import default_catalog
 from games.sandbox.launch import DEFAULT_SKEW_SECONDS, check_launch_query
 
@@ -56,6 +59,10 @@ class SandboxState:
             "launches_refused": 0,
         }
     )
+    # Hub88 mode: the operator's public key verifies its Operator API calls; launches issued.
+    operator_public_key_pem: str = field(default_factory=lambda: hub88.key("operator_public"), repr=False)
+    hub88_operator_id: int = 1
+    hub88_launches: dict[str, dict] = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- catalog -----------------------------------------------------------------------------
@@ -119,6 +126,7 @@ class SandboxState:
             self.aliases = {}
             self.faults = {"catalog_429": 0, "catalog_500": 0}
             self.counters = dict.fromkeys(self.counters, 0)
+            self.hub88_launches = {}
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -168,6 +176,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.catalog_games()
         elif url.path == "/play":
             self.play(url.query)
+        elif url.path == "/hub88/play":
+            status, page = hub88.launch_page(self.state, dict(parse_qsl(url.query)).get("launch", ""))
+            self.send_text(status, page, content_type="text/html; charset=utf-8")
         elif url.path == "/control/state" and self.from_loopback():
             self.send_json(200, self.state.snapshot())
         elif url.path == "/health":
@@ -177,6 +188,13 @@ class SandboxHandler(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         path = urlsplit(self.path).path
+        if path.startswith("/operator/"):
+            raw = self.read_body()
+            status, body, headers = hub88.operator_api(
+                self.state, path, raw, self.headers.get("X-Hub88-Signature"), self.base_url()
+            )
+            self.send_text(status, json.dumps(body), content_type="application/json", headers=headers)
+            return
         if not path.startswith("/control/"):
             self.read_body()
             self.send_json(404, {"error": "not found"})
@@ -266,6 +284,10 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_text(200, page, content_type="text/html; charset=utf-8")
 
     # Plumbing -----------------------------------------------------------------------------
+
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def from_loopback(self) -> bool:
         try:

@@ -141,7 +141,12 @@ def _retry_after(response) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-def wire_for(protocol: str, base_url: str, *, key_id: str, secret: str, **kwargs):
+def wire_for(protocol: str, base_url: str, *, key_id: str, secret: str, aggregator: str = "sandbox", **kwargs):
+    """The wire for `protocol`; `aggregator` is our code for the sandbox (Hub88's URLs carry it)."""
     if protocol == "native":
         return NativeWire(base_url, key_id=key_id, secret=secret, **kwargs)
+    if protocol == "hub88":
+        from games.sandbox.hub88 import Hub88Wire  # imports this module
+
+        return Hub88Wire(base_url, aggregator=aggregator, **kwargs)
     raise ValueError(f"no sandbox wire for protocol {protocol!r} yet")
