@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,3 +18,8 @@ urlpatterns = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
 ]
+
+if settings.BENCH_ENDPOINTS:
+    from casino import bench
+
+    urlpatterns.append(path("bench/ceiling", bench.ceiling, name="bench-ceiling"))

@@ -9,7 +9,23 @@ A lock that cannot be had within DB_LOCK_TIMEOUT_MS (PostgreSQL `lock_timeout`, 
 connection) raises OperationalError, which the services turn into RetryLater.
 """
 
+from games.models import GameSession
 from wallet.models import Wallet
+
+
+def lock_session_wallet(*, token: str, aggregator_id: int) -> GameSession | None:
+    """An aggregator's session, with its player, and its wallet row locked: one query.
+
+    The lock is the same as lock_wallet's (only the wallet row: OF wallet); finding the session
+    in the same statement saves a round trip on every money call.
+    """
+    # All money calls of one player in one currency serialise here (see lock_wallet).
+    return (
+        GameSession.objects.select_related("player", "wallet")
+        .select_for_update(of=("wallet",))
+        .filter(token=token, aggregator_id=aggregator_id)
+        .first()
+    )
 
 
 def lock_wallet(wallet_id: int) -> Wallet:

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from casino.models import Currency, Player
 from games.models import Aggregator, GameSession, Mode
 from wallet.errors import ErrorCode, RetryLater, WalletError
-from wallet.locks import lock_wallet
+from wallet.locks import lock_session_wallet, lock_wallet
 from wallet.models import (
     AggregatorTransaction,
     GameRound,
@@ -120,15 +121,14 @@ def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
     Raises WalletError for answers that are not remembered (unknown player or session,
     invalid input, conflicts) and RetryLater when the database cannot serve us in time.
     """
-    session = _find_session(call)
     try:
         try:
-            return _process_locked(call, session)
+            return _process_locked(call)
         except IntegrityError:
             # Two first deliveries of one transaction id raced past the lookup: the loser's
             # insert hit the unique key. The winner has committed, so this time we find its
             # record and answer as a resend.
-            return _process_locked(call, session)
+            return _process_locked(call)
     except WalletError:
         raise
     except DatabaseError as exc:  # lock timeout, connection lost, serialisation failure
@@ -169,11 +169,16 @@ def _find_session(call: MoneyCall) -> GameSession:
     )
     if session is not None and session.player.external_id == call.player_id:
         return session
+    raise _session_not_found(call)
+
+
+def _session_not_found(call: MoneyCall) -> WalletError:
+    """PLAYER_NOT_FOUND or SESSION_NOT_FOUND, with the player's balance when there is one."""
     player = Player.objects.filter(external_id=call.player_id).first()
     if player is None:
-        raise WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {call.player_id!r}")
+        return WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {call.player_id!r}")
     wallet = Wallet.objects.filter(player=player, currency_id=call.currency, mode=Mode.REAL).first()
-    raise WalletError(
+    return WalletError(
         ErrorCode.SESSION_NOT_FOUND,
         "no such session for this player",
         balance=wallet.balance if wallet else None,
@@ -181,18 +186,20 @@ def _find_session(call: MoneyCall) -> GameSession:
     )
 
 
-def _process_locked(call: MoneyCall, session: GameSession) -> CallAnswer:
+def _process_locked(call: MoneyCall) -> CallAnswer:
     with transaction.atomic(durable=True):
-        wallet = lock_wallet(session.wallet_id)
-        existing = AggregatorTransaction.objects.filter(
-            aggregator=call.aggregator, external_id=call.transaction_id
-        ).first()
+        session = lock_session_wallet(token=call.session_token, aggregator_id=call.aggregator.pk)
+        if session is None or session.player.external_id != call.player_id:
+            raise _session_not_found(call)
+        wallet = session.wallet
+        known = _Known(call)
+        existing = known.record(call.transaction_id)
         if existing is not None:
             return _answer_resend(existing, call, wallet)
 
         handler = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[call.kind]
         try:
-            result = handler(call, session, wallet)
+            result = handler(call, session, wallet, known)
         except WalletError as refusal:
             if not refusal.is_remembered:
                 # The wallet is known here, so even an answer we do not remember (a 400 for a
@@ -236,6 +243,35 @@ def _answer_resend(existing: AggregatorTransaction, call: MoneyCall, wallet: Wal
     return CallAnswer.from_record(existing, replayed=True)
 
 
+class _Known:
+    """The records a call must know about, read in one query under the wallet lock: its own
+    (when it is a resend), the transaction it names (rollbacks; some protocols' wins), and the
+    rollbacks that name either of them."""
+
+    def __init__(self, call: MoneyCall):
+        ids = [i for i in dict.fromkeys((call.transaction_id, call.reference_id)) if i]
+        self.records = list(
+            AggregatorTransaction.objects.filter(
+                Q(external_id__in=ids) | Q(kind=Kind.ROLLBACK, reference_id__in=ids), aggregator=call.aggregator
+            )
+        )
+
+    def record(self, external_id: str) -> AggregatorTransaction | None:
+        return next((r for r in self.records if r.external_id == external_id), None)
+
+    def _rollbacks_of(self, external_id: str, outcome: str) -> bool:
+        return any(
+            r.kind == Kind.ROLLBACK and r.reference_id == external_id and r.outcome == outcome for r in self.records
+        )
+
+    def tombstone(self, external_id: str) -> bool:
+        """A rollback of this transaction arrived before it did."""
+        return self._rollbacks_of(external_id, Outcome.TOMBSTONE)
+
+    def rolled_back(self, bet: AggregatorTransaction) -> bool:
+        return self._rollbacks_of(bet.external_id, Outcome.APPLIED)
+
+
 @dataclass
 class _Result:
     outcome: str
@@ -249,7 +285,7 @@ def _refuse(code: ErrorCode, message: str) -> WalletError:
     return WalletError(code, message)
 
 
-def _bet(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Known) -> _Result:
     if session.is_expired:
         raise _refuse(ErrorCode.SESSION_EXPIRED, "the session has expired")
     _check_currency(call, session)
@@ -258,7 +294,7 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
         raise _refuse(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
     if player.status == Player.Status.SELF_EXCLUDED:
         raise _refuse(ErrorCode.RG_BLOCKED, "the player is self-excluded")
-    if _tombstone_exists(call.aggregator, call.transaction_id):
+    if known.tombstone(call.transaction_id):
         raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "this bet was rolled back before it arrived")
     round_ = _find_round(call, wallet)
     if round_ is not None and round_.is_closed:
@@ -267,75 +303,79 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
     if wallet.balance < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
 
-    round_ = round_ or _open_round(call, session, wallet)
+    if round_ is None:
+        round_ = _open_round(call, session, wallet, closes=call.round_closed, live_bets=1, bet_total=debit)
+    else:
+        _update_round(round_, closes=call.round_closed, live_bets=+1, rolled_back_bets=0, bet_total=+debit)
     ledger = None
     if debit:
         ledger = _post(
             kind=LedgerTransaction.Kind.BET,
             wallet=wallet,
-            counter=_game_account(call.aggregator, wallet),
+            counter=_game_account_key(call.aggregator, wallet),
             amount=-debit,
             aggregator=call.aggregator,
             round_=round_,
             reference=call.transaction_id,
         )
-    _update_round(round_, closes=call.round_closed, live_bets=+1, rolled_back_bets=0, bet_total=+debit)
     return _Result(outcome=Outcome.APPLIED if ledger else Outcome.NO_OP, round=round_, ledger_transaction=ledger)
 
 
-def _win(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Known) -> _Result:
     # No expiry check: a win of a round begun in time is owed to the player whenever it comes.
     _check_currency(call, session)
     round_ = _find_round(call, wallet)
     if round_ is not None and round_.is_closed:
         raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
     if call.reference_id:
-        _check_win_reference(call)
+        _check_win_reference(call, known)
     elif call.spin_type not in SpinType.WITHOUT_BET:
         if round_ is None or round_.live_bets == 0:
             if round_ is not None and round_.rolled_back_bets:
                 raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the round's bet was rolled back")
             raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round")
 
-    round_ = round_ or _open_round(call, session, wallet)
+    if round_ is None:
+        round_ = _open_round(call, session, wallet, closes=call.round_closed, win_total=call.amount or 0)
+    else:
+        _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=0, win_total=call.amount or 0)
     ledger = None
     if call.amount:
         ledger = _post(
             kind=LedgerTransaction.Kind.WIN,
             wallet=wallet,
-            counter=_game_account(call.aggregator, wallet),
+            counter=_game_account_key(call.aggregator, wallet),
             amount=call.amount,
             aggregator=call.aggregator,
             round_=round_,
             reference=call.transaction_id,
         )
-    _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=0, win_total=call.amount or 0)
     return _Result(outcome=Outcome.APPLIED if ledger else Outcome.NO_OP, round=round_, ledger_transaction=ledger)
 
 
-def _check_win_reference(call: MoneyCall) -> None:
-    bet = _find_record(call.aggregator, call.reference_id)
+def _check_win_reference(call: MoneyCall, known: _Known) -> None:
+    bet = known.record(call.reference_id)
     if bet is None:
-        if _tombstone_exists(call.aggregator, call.reference_id):
+        if known.tombstone(call.reference_id):
             raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
         raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no bet {call.reference_id!r}")
     if bet.kind != Kind.BET or bet.outcome == Outcome.REFUSED:
         raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no accepted bet {call.reference_id!r}")
-    if _rolled_back(bet):
+    if known.rolled_back(bet):
         raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
 
 
-def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
+def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Known) -> _Result:
     # No expiry check either: the aggregator must be able to cancel a bet it is unsure of.
     _check_currency(call, session)
-    target = _find_record(call.aggregator, call.reference_id)
+    target = known.record(call.reference_id)
     if target is None:
         # A rollback overtook its bet (or the bet never reached us). Remember it: the bet, if
         # it comes, is refused. The round learns of it, so a win in it is refused as well.
         round_ = _find_round(call, wallet)
         if round_ is None and call.round_id:
-            round_ = _open_round(call, session, wallet)
-        if round_ is not None and not round_.is_closed:
+            round_ = _open_round(call, session, wallet, closes=call.round_closed, rolled_back_bets=1)
+        elif round_ is not None and not round_.is_closed:
             _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=+1)
         return _Result(outcome=Outcome.TOMBSTONE, round=round_, message="bet not seen; remembered as rolled back")
     if target.kind != Kind.BET:
@@ -346,7 +386,7 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
         raise WalletError(ErrorCode.VALIDATION_ERROR, "the transaction belongs to another player or wallet")
     if target.outcome == Outcome.REFUSED:
         return _Result(outcome=Outcome.NO_OP, round=target.round, message="the bet was refused; nothing to roll back")
-    if _rolled_back(target):
+    if known.rolled_back(target):
         return _Result(outcome=Outcome.NO_OP, round=target.round, message="the bet was already rolled back")
     if call.amount is not None and call.amount != target.amount:
         raise WalletError(ErrorCode.VALIDATION_ERROR, f"amount must equal the bet's ({target.amount})")
@@ -360,7 +400,7 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet) -> _Result:
         ledger = _post(
             kind=LedgerTransaction.Kind.ROLLBACK,
             wallet=wallet,
-            counter=_game_account(call.aggregator, wallet),
+            counter=_game_account_key(call.aggregator, wallet),
             amount=refund,
             aggregator=call.aggregator,
             round_=round_,
@@ -377,22 +417,6 @@ def _check_currency(call: MoneyCall, session: GameSession) -> None:
         raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"the session's currency is {session.currency_id}")
 
 
-def _find_record(aggregator: Aggregator, external_id: str) -> AggregatorTransaction | None:
-    return AggregatorTransaction.objects.filter(aggregator=aggregator, external_id=external_id).first()
-
-
-def _tombstone_exists(aggregator: Aggregator, external_id: str) -> bool:
-    return AggregatorTransaction.objects.filter(
-        aggregator=aggregator, kind=Kind.ROLLBACK, reference_id=external_id, outcome=Outcome.TOMBSTONE
-    ).exists()
-
-
-def _rolled_back(bet: AggregatorTransaction) -> bool:
-    return AggregatorTransaction.objects.filter(
-        aggregator_id=bet.aggregator_id, kind=Kind.ROLLBACK, reference_id=bet.external_id, outcome=Outcome.APPLIED
-    ).exists()
-
-
 def _find_round(call: MoneyCall, wallet: Wallet) -> GameRound | None:
     if not call.round_id:
         return None
@@ -402,7 +426,18 @@ def _find_round(call: MoneyCall, wallet: Wallet) -> GameRound | None:
     return round_
 
 
-def _open_round(call: MoneyCall, session: GameSession, wallet: Wallet) -> GameRound:
+def _open_round(
+    call: MoneyCall,
+    session: GameSession,
+    wallet: Wallet,
+    *,
+    closes: bool,
+    live_bets: int = 0,
+    rolled_back_bets: int = 0,
+    bet_total: int = 0,
+    win_total: int = 0,
+) -> GameRound:
+    """A new round, created with the counts of the call that opens it (one INSERT, no UPDATE)."""
     # Safe without a lock of its own: rounds are only created under their wallet's lock.
     return GameRound.objects.create(
         aggregator=call.aggregator,
@@ -410,6 +445,12 @@ def _open_round(call: MoneyCall, session: GameSession, wallet: Wallet) -> GameRo
         wallet=wallet,
         session=session,
         game_code=call.game_code,
+        status=GameRound.Status.CLOSED if closes else GameRound.Status.OPEN,
+        closed_at=timezone.now() if closes else None,
+        live_bets=live_bets,
+        rolled_back_bets=rolled_back_bets,
+        bet_total=bet_total,
+        win_total=win_total,
     )
 
 
@@ -432,11 +473,49 @@ def _update_round(
 # --- Ledger ------------------------------------------------------------------------------
 
 
+class _AccountKey(NamedTuple):
+    """What names a house account: there is at most one per key (unique constraints)."""
+
+    kind: str
+    currency_id: str
+    mode: str
+    aggregator_id: int | None = None
+
+
+# House accounts are never deleted (ledger entries protect them), so each process remembers
+# their ids instead of looking them up on every bet. The id is only a hint: the posting
+# statement joins it against the table, and a stale one (a rolled-back creation) is relearned.
+_house_account_ids: dict[_AccountKey, int] = {}
+
+# One statement, one round trip: the ledger transaction, its two legs and the cached balance.
+# The house leg is written only if the hinted account exists; the statement says how many
+# house legs it wrote. The deferred trigger of migration 0002 still checks the sum at commit.
+_POST_SQL = """
+WITH txn AS (
+    INSERT INTO wallet_ledgertransaction
+        (kind, mode, currency_id, wallet_id, aggregator_id, round_id, reference, created_by_id, memo, created_at)
+    VALUES (%(kind)s, %(mode)s, %(currency)s, %(wallet)s, %(aggregator)s, %(round)s, %(reference)s,
+            %(created_by)s, %(memo)s, %(created_at)s)
+    RETURNING id
+), legs AS (
+    INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
+    SELECT txn.id, %(wallet)s, NULL::bigint, %(amount)s, %(balance_after)s FROM txn
+    UNION ALL
+    SELECT txn.id, NULL::bigint, house.id, %(counter_amount)s, NULL::bigint
+    FROM txn JOIN wallet_houseaccount house ON house.id = %(house_account)s
+    RETURNING house_account_id
+), moved AS (
+    UPDATE wallet_wallet SET balance = balance + %(amount)s WHERE id = %(wallet)s
+)
+SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn
+"""
+
+
 def _post(
     *,
     kind: str,
     wallet: Wallet,
-    counter: HouseAccount,
+    counter: _AccountKey,
     amount: int,
     aggregator: Aggregator | None = None,
     round_: GameRound | None = None,
@@ -447,7 +526,7 @@ def _post(
     """Write one balanced ledger transaction: `amount` on the (locked) wallet, its opposite on
     the house account, and move the cached balance with it."""
     new_balance = wallet.balance + amount
-    ledger = LedgerTransaction.objects.create(
+    ledger = LedgerTransaction(
         kind=kind,
         mode=wallet.mode,
         currency_id=wallet.currency_id,
@@ -457,20 +536,45 @@ def _post(
         reference=reference,
         created_by=created_by,
         memo=memo,
+        created_at=timezone.now(),
     )
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=new_balance),
-            LedgerEntry(transaction=ledger, house_account=counter, amount=-amount),
-        ]
-    )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
+    params = {
+        "kind": kind,
+        "mode": wallet.mode,
+        "currency": wallet.currency_id,
+        "wallet": wallet.pk,
+        "aggregator": aggregator.pk if aggregator else None,
+        "round": round_.pk if round_ else None,
+        "reference": reference,
+        "created_by": created_by.pk if created_by else None,
+        "memo": memo,
+        "created_at": ledger.created_at,
+        "amount": amount,
+        "balance_after": new_balance,
+        "counter_amount": -amount,
+        "house_account": _house_account_id(counter),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_POST_SQL, params)
+        ledger.pk, house_legs = cursor.fetchone()
+    if not house_legs:
+        # The remembered id was stale: relearn it and write the missing leg.
+        _house_account_ids.pop(counter, None)
+        LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(counter), amount=-amount)
+    ledger._state.adding, ledger._state.db = False, connection.alias
     wallet.balance = new_balance
     return ledger
 
 
-def _house_account(*, kind: str, currency_id: str, mode: str, aggregator: Aggregator | None = None) -> HouseAccount:
-    lookup = {"kind": kind, "currency_id": currency_id, "mode": mode, "aggregator": aggregator}
+def _house_account_id(key: _AccountKey) -> int:
+    account_id = _house_account_ids.get(key)
+    if account_id is None:
+        account_id = _house_account_ids[key] = _house_account(key).pk
+    return account_id
+
+
+def _house_account(key: _AccountKey) -> HouseAccount:
+    lookup = key._asdict()
     account = HouseAccount.objects.filter(**lookup).first()
     if account is not None:
         return account
@@ -481,10 +585,8 @@ def _house_account(*, kind: str, currency_id: str, mode: str, aggregator: Aggreg
         return HouseAccount.objects.get(**lookup)
 
 
-def _game_account(aggregator: Aggregator, wallet: Wallet) -> HouseAccount:
-    return _house_account(
-        kind=HouseAccount.Kind.GAME, currency_id=wallet.currency_id, mode=wallet.mode, aggregator=aggregator
-    )
+def _game_account_key(aggregator: Aggregator, wallet: Wallet) -> _AccountKey:
+    return _AccountKey(HouseAccount.Kind.GAME, wallet.currency_id, wallet.mode, aggregator.pk)
 
 
 # --- Wallets and staff money operations -----------------------------------------------------
@@ -514,7 +616,7 @@ def _staff_post(
                     balance=wallet.balance,
                     currency=wallet.currency_id,
                 )
-            counter = _house_account(kind=account_kind, currency_id=wallet.currency_id, mode=wallet.mode)
+            counter = _AccountKey(account_kind, wallet.currency_id, wallet.mode)
             return _post(kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo)
     except WalletError:
         raise
@@ -573,7 +675,7 @@ def demo_wallet_top_up(*, wallet_id: int) -> LedgerTransaction | None:
         target = settings.DEMO_BALANCE_MAJOR_UNITS * 10**wallet.currency.exponent
         if wallet.balance >= target:
             return None
-        counter = _house_account(kind=HouseAccount.Kind.DEMO_BANK, currency_id=wallet.currency_id, mode=Mode.DEMO)
+        counter = _AccountKey(HouseAccount.Kind.DEMO_BANK, wallet.currency_id, Mode.DEMO)
         return _post(
             kind=LedgerTransaction.Kind.DEMO_TOP_UP, wallet=wallet, counter=counter, amount=target - wallet.balance
         )

@@ -4,6 +4,8 @@ import time
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from games.models import Aggregator
@@ -14,6 +16,12 @@ from wallet.errors import ErrorCode, WalletError
 SKEW_RECORD_INTERVAL = timedelta(seconds=1)
 # Above this, staff are alerted (admin shows it red); go-live item 3.
 SKEW_ALERT_SECONDS = 1.0
+# Every callback names its aggregator, and reading the row each time costs a database round
+# trip per call. Each process keeps what it read this long; a change saved through the model
+# (admin, services, commands) clears this process's copies at once, other processes' within
+# this many seconds (a deactivated aggregator or a replaced secret stops working by then).
+AGGREGATOR_CACHE_SECONDS = 5.0
+_aggregators: dict[tuple, tuple[float, Aggregator]] = {}
 
 
 def invalid_signature(message: str) -> WalletError:
@@ -22,10 +30,22 @@ def invalid_signature(message: str) -> WalletError:
 
 def find_aggregator(*, key_id: str | None = None, code: str | None = None, protocol: str) -> Aggregator:
     lookup = {"key_id": key_id} if key_id is not None else {"code": code}
+    key = (protocol, *lookup.items())
+    now = time.monotonic()
+    cached = _aggregators.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
     aggregator = Aggregator.objects.filter(is_active=True, protocol=protocol, **lookup).first()
     if aggregator is None:
         raise invalid_signature("unknown or inactive aggregator")
+    _aggregators[key] = (now + AGGREGATOR_CACHE_SECONDS, aggregator)
     return aggregator
+
+
+@receiver([post_save, post_delete], sender=Aggregator, dispatch_uid="wallet.api.auth.forget_aggregators")
+def forget_aggregators(**kwargs) -> None:
+    """Drop this process's cached aggregators (their credentials or status may have changed)."""
+    _aggregators.clear()
 
 
 def check_timestamp(aggregator: Aggregator, timestamp: str) -> None:
@@ -44,6 +64,8 @@ def record_skew(aggregator: Aggregator, skew: float) -> None:
     if aggregator.skew_observed_at and now - aggregator.skew_observed_at < SKEW_RECORD_INTERVAL:
         return
     Aggregator.objects.filter(pk=aggregator.pk).update(last_skew_seconds=round(skew, 3), skew_observed_at=now)
+    # The instance may be this process's cached copy: it must know the skew was just written.
+    aggregator.last_skew_seconds, aggregator.skew_observed_at = round(skew, 3), now
 
 
 def check_rate_limit(aggregator: Aggregator) -> None:

@@ -1,0 +1,55 @@
+"""The benchmark's ceiling: the least a wallet call can cost on this machine (`make bench`).
+
+Served only when settings.BENCH_ENDPOINTS is on (env BENCH_ENDPOINTS=1), never in normal runs.
+One request = one transaction with one locked UPDATE and one INSERT, on two tables that the
+bench creates in its own database (CEILING_TABLES): the floor under any real money call, run
+in the same server, behind the same middleware, driven by the same load generator.
+"""
+
+import json
+
+from django.db import connection, transaction
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+CEILING_TABLES = [
+    "CREATE TABLE bench_account (id bigint PRIMARY KEY, balance bigint NOT NULL)",
+    """
+    CREATE TABLE bench_journal (
+        id bigserial PRIMARY KEY,
+        account_id bigint NOT NULL,
+        amount bigint NOT NULL,
+        reference varchar(128) NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+    )
+    """,
+]
+
+
+def create_ceiling_tables(*, accounts: int, balance: int) -> None:
+    with connection.cursor() as cursor:
+        for statement in CEILING_TABLES:
+            cursor.execute(statement)
+        cursor.execute(
+            "INSERT INTO bench_account (id, balance) SELECT n, %s FROM generate_series(1, %s) AS n", [balance, accounts]
+        )
+
+
+@csrf_exempt
+@require_POST
+def ceiling(request):
+    payload = json.loads(request.body)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The UPDATE takes the row lock, as lock_wallet's SELECT ... FOR UPDATE does.
+        cursor.execute(
+            "UPDATE bench_account SET balance = balance - %s WHERE id = %s RETURNING balance",
+            [payload["amount"], payload["account"]],
+        )
+        (balance,) = cursor.fetchone()
+        cursor.execute(
+            "INSERT INTO bench_journal (account_id, amount, reference) VALUES (%s, %s, %s) RETURNING id",
+            [payload["account"], payload["amount"], payload["reference"]],
+        )
+        (entry_id,) = cursor.fetchone()
+    return JsonResponse({"status": "OK", "balance": balance, "wallet_transaction_id": str(entry_id)})

@@ -1,0 +1,400 @@
+"""`make bench`: load-test the native wallet protocol against this machine's own ceiling.
+
+1. Recreates the database BENCH_DB (default casino_bench: never the project's own), migrates,
+   seeds BENCH_PLAYERS funded players (one balanced deposit each in the ledger) with a session
+   each, one native aggregator, and the ceiling's two tables.
+2. Starts the production server (gunicorn) on 127.0.0.1 with BENCH_ENDPOINTS=1.
+3. Drives it from a separate process (locust, headless) for BENCH_SECONDS per scenario:
+     ceiling spread  the bare endpoint (one locked UPDATE + one INSERT), over all players
+     full spread     the real mix (bet, win, rollback, resends, balance), over all players
+     ceiling hot     the bare endpoint, every call on one account
+     full hot        the real mix, every call on one player
+4. Prints requests/s, p50/p95/p99 and errors per scenario, full / ceiling ratios against the
+   targets of issue 5, and the result of check_ledger.
+
+Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
+BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
+workers; default 2 x cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
+BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
+BENCH_SCENARIOS (comma list, default all four), BENCH_PROFILE=1 (py-spy records the workers during
+the full-spread scenario; flame graph in var/bench/).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "var" / "bench"
+VENV_BIN = Path(sys.executable).parent
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
+PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+USERS = int(os.environ.get("BENCH_USERS", str(2 * WORKERS)))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+DB_NAME = os.environ.get("BENCH_DB", "casino_bench")
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+SCENARIOS = {
+    "ceiling spread": ("ceiling", PLAYERS),
+    "full spread": ("full", PLAYERS),
+    "ceiling hot": ("ceiling", 1),
+    "full hot": ("full", 1),
+}
+CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+
+KEY_ID = "bench-key"
+SECRET = "bench-signing-secret"  # noqa: S105 - the throwaway bench database's aggregator
+OPENING_BALANCE = 10**12  # minor units: no player runs dry during a run
+HOST = f"http://127.0.0.1:{PORT}"
+
+if DB_NAME in ("casino", "postgres", "template0", "template1"):
+    sys.exit(f"BENCH_DB={DB_NAME!r}: the bench drops its database; give it one of its own")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- Database ---------------------------------------------------------------------------------
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casino.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def seed() -> None:
+    """Players, wallets, sessions and one native aggregator, written in bulk.
+
+    Each wallet is funded by one balanced deposit transaction (wallet leg + cashier leg) and its
+    cached balance equals its entries, exactly as wallet_deposit leaves it: check_ledger holds.
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    from casino.bench import create_ceiling_tables
+    from casino.models import Player
+    from games.models import GameSession, Mode
+    from games.services import aggregator_create
+    from wallet.models import HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+
+    aggregator = aggregator_create(code="bench", signing_secret=SECRET, key_id=KEY_ID)
+    expires = timezone.now() + timedelta(days=1)
+    with transaction.atomic():
+        cashier, _ = HouseAccount.objects.get_or_create(
+            kind=HouseAccount.Kind.CASHIER, currency_id="EUR", mode=Mode.REAL, aggregator=None
+        )
+        players = Player.objects.bulk_create(
+            [Player(external_id=f"bench-{n:05d}", country="MT") for n in range(1, PLAYERS + 1)]
+        )
+        wallets = Wallet.objects.bulk_create(
+            [Wallet(player=p, currency_id="EUR", mode=Mode.REAL, balance=OPENING_BALANCE) for p in players]
+        )
+        deposits = LedgerTransaction.objects.bulk_create(
+            [
+                LedgerTransaction(
+                    kind=LedgerTransaction.Kind.DEPOSIT, mode=Mode.REAL, currency_id="EUR", wallet=w, memo="bench"
+                )
+                for w in wallets
+            ]
+        )
+        entries = []
+        for deposit, wallet in zip(deposits, wallets, strict=True):
+            entries.append(
+                LedgerEntry(transaction=deposit, wallet=wallet, amount=OPENING_BALANCE, balance_after=OPENING_BALANCE)
+            )
+            entries.append(LedgerEntry(transaction=deposit, house_account=cashier, amount=-OPENING_BALANCE))
+        LedgerEntry.objects.bulk_create(entries, batch_size=5000)
+        GameSession.objects.bulk_create(
+            [
+                GameSession(
+                    token=f"bench-session-{n:05d}",
+                    player=p,
+                    wallet=w,
+                    aggregator=aggregator,
+                    game_code="bench-slot",
+                    currency_id="EUR",
+                    mode=Mode.REAL,
+                    expires_at=expires,
+                )
+                for n, (p, w) in enumerate(zip(players, wallets, strict=True), start=1)
+            ]
+        )
+        create_ceiling_tables(accounts=PLAYERS, balance=OPENING_BALANCE)
+
+
+def check_ledger() -> tuple[bool, str]:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("check_ledger", stdout=out, stderr=err)
+    except CommandError as exc:
+        return False, f"{err.getvalue().strip()}\n{exc}"
+    return True, out.getvalue().strip()
+
+
+def ledger_totals() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(SUM(amount), 0), COUNT(*) FROM wallet_ledgerentry")
+        total, entries = cursor.fetchone()
+        cursor.execute("SELECT COUNT(*) FROM wallet_aggregatortransaction")
+        (calls,) = cursor.fetchone()
+    return {"sum_of_all_entries": int(total), "entries": entries, "aggregator_calls_recorded": calls}
+
+
+# --- Server and load --------------------------------------------------------------------------
+
+
+def start_server() -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "BENCH_ENDPOINTS": "1",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "REDIS_URL": REDIS_URL,
+    }
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "casino.wsgi",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--threads",
+        str(THREADS),
+        "--backlog",
+        "2048",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603 - our argv
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{HOST}/health", timeout=1) as response:  # noqa: S310 - our own loopback
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.3)
+    stop_server(server)
+    raise SystemExit("gunicorn did not answer /health within 30 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dict:
+    env = {
+        **os.environ,
+        "BENCH_TARGET": target,
+        "BENCH_PLAYERS": str(players),
+        "BENCH_KEY_ID": KEY_ID,
+        "BENCH_SECRET": SECRET,
+    }
+    command = [
+        str(VENV_BIN / "locust"),
+        "-f",
+        str(ROOT / "scripts" / "bench" / "locustfile.py"),
+        "--headless",
+        "--host",
+        HOST,
+        "--users",
+        str(USERS),
+        "--spawn-rate",
+        str(USERS),
+        "--run-time",
+        f"{seconds}s",
+        "--stop-timeout",
+        "5",
+        "--csv",
+        str(csv_prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+        "--exit-code-on-error",
+        "0",
+    ]
+    with open(f"{csv_prefix}.log", "w") as log_file:
+        subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=log_file)  # noqa: S603
+    return read_stats(csv_prefix)
+
+
+def read_stats(csv_prefix: Path) -> dict:
+    with open(f"{csv_prefix}_stats.csv", newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    total = rows["Aggregated"]
+    failures = {}
+    failures_file = Path(f"{csv_prefix}_failures.csv")
+    if failures_file.exists():
+        with open(failures_file, newline="") as handle:
+            failures = {f"{r['Name']}: {r['Error'][:160]}": int(r["Occurrences"]) for r in csv.DictReader(handle)}
+    return {
+        "requests": int(total["Request Count"]),
+        "errors": int(total["Failure Count"]),
+        "rps": float(total["Requests/s"]),
+        "p50": float(total["50%"]),
+        "p95": float(total["95%"]),
+        "p99": float(total["99%"]),
+        "per_call": {
+            name: {"requests": int(r["Request Count"]), "p50": float(r["50%"]), "p99": float(r["99%"])}
+            for name, r in rows.items()
+            if name != "Aggregated"
+        },
+        "failures": failures,
+    }
+
+
+def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
+    out = OUT / "profile-full-spread.txt"
+    command = [
+        str(VENV_BIN / "py-spy"),
+        "record",
+        "--pid",
+        str(server.pid),
+        "--subprocesses",
+        "--duration",
+        str(seconds),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--nonblocking",
+    ]
+    log(f"profiling the workers with py-spy into {out}")
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+
+def report(results: dict) -> list[str]:
+    lines = [
+        f"{'scenario':<16}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"{name:<16}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+            f"{r['errors']:>8}"
+        )
+    verdicts = []
+    for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
+        full, ceiling = results.get(f"full {kind}"), results.get(f"ceiling {kind}")
+        if not (full and ceiling and ceiling["rps"]):
+            continue
+        ratio = full["rps"] / ceiling["rps"]
+        met = ratio >= floor and full["p99"] <= p99_max and full["errors"] == 0
+        verdicts.append(
+            f"full {kind} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms, no errors): "
+            f"{'MET' if met else 'MISSED'}"
+        )
+    return lines + [""] + verdicts
+
+
+def main() -> int:
+    unknown = [s for s in CHOSEN if s not in SCENARIOS]
+    if unknown:
+        sys.exit(f"unknown scenario(s) {unknown}; choose from {list(SCENARIOS)}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    log(
+        f"{os.cpu_count()} cores; gunicorn {WORKERS} x {WORKER_CLASS} (threads {THREADS}); "
+        f"locust {USERS} users; {SECONDS} s per scenario; database {DB_NAME}"
+    )
+    started = time.monotonic()
+    recreate_database()
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", verbosity=0)
+    seed()
+    connections.close_all()
+    log(f"seeded {PLAYERS} players in {time.monotonic() - started:.0f} s")
+
+    server = start_server()
+    results = {}
+    try:
+        if WARMUP:
+            run_locust("full", PLAYERS, WARMUP, OUT / "warmup")
+        for name in CHOSEN:
+            target, players = SCENARIOS[name]
+            profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
+            log(f"{name}: {SECONDS} s")
+            results[name] = run_locust(target, players, SECONDS, OUT / name.replace(" ", "-"))
+            if profiler is not None:
+                profiler.wait(timeout=SECONDS + 30)
+    finally:
+        stop_server(server)
+
+    ledger_ok, ledger_text = check_ledger()
+    totals = ledger_totals()
+    lines = report(results)
+    print()
+    print("\n".join(lines))
+    for name, r in results.items():
+        for failure, count in r["failures"].items():
+            print(f"  {name} error x{count}: {failure}")
+    print(f"\ncheck_ledger: {ledger_text}")
+    print(f"ledger: {totals}")
+    summary = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "cores": os.cpu_count(),
+        "workers": WORKERS,
+        "worker_class": WORKER_CLASS,
+        "threads": THREADS,
+        "users": USERS,
+        "seconds": SECONDS,
+        "players": PLAYERS,
+        "results": results,
+        "check_ledger": ledger_text,
+        "ledger": totals,
+    }
+    (OUT / "results.json").write_text(json.dumps(summary, indent=2))
+    log(f"done in {time.monotonic() - started:.0f} s; details in {OUT / 'results.json'}")
+    return 0 if ledger_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
