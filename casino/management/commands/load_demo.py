@@ -12,6 +12,8 @@ from wallet.services import wallet_deposit, wallet_open
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - local demo login, printed by `make run`
 SANDBOX_CODE = "sandbox"
+# The same sandbox server also plays Hub88 (sandbox_play --protocol hub88), with demo keys.
+SANDBOX_HUB88_CODE = "sandbox-hub88"
 SANDBOX_KEY_ID = "sandbox-key"
 SANDBOX_SECRET = "sandbox-signing-secret"  # noqa: S105 - demo credentials of the built-in sandbox
 # Where `make run` serves the sandbox aggregator (Procfile: sandbox_server --port 8100).
@@ -52,7 +54,35 @@ class Command(BaseCommand):
             if created:
                 wallet_deposit(wallet_id=wallet.pk, amount=deposit, memo="demo funding")
         self.sync_sandbox_catalog(Aggregator.objects.get(code=SANDBOX_CODE))
+        self.sync_sandbox_catalog(self.sandbox_hub88())
         self.stdout.write(f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+
+    def sandbox_hub88(self) -> Aggregator:
+        """The sandbox as a Hub88 aggregator: its demo keys (games/sandbox/keys), operator id 1."""
+        from games.sandbox.hub88 import key
+
+        if not Aggregator.objects.filter(code=SANDBOX_HUB88_CODE).exists():
+            aggregator_create(
+                code=SANDBOX_HUB88_CODE,
+                name="Sandbox aggregator (Hub88 protocol)",
+                protocol=Aggregator.Protocol.HUB88,
+                public_key_pem=key("hub88_public"),
+                private_key_pem=key("operator_private"),
+                operator_id=1,
+                api_base_url=SANDBOX_URL,
+            )
+        return Aggregator.objects.get(code=SANDBOX_HUB88_CODE)
+
+    def certify_for_demo(self, aggregator: Aggregator) -> None:
+        """Hub88 lists no per-country certifications; for the demo, staff-style rows for the
+        demo players' countries (a real Hub88 catalog is certified by compliance staff)."""
+        from games.models import Certification
+
+        for game in aggregator.games.all():
+            for country in sorted({country for _, country, _, _ in DEMO_PLAYERS} | {"MT"}):
+                Certification.objects.get_or_create(
+                    game=game, country=country, rtp_profile=str(game.rtp or ""), build_hash="hub88-demo"
+                )
 
     def sync_sandbox_catalog(self, aggregator: Aggregator) -> None:
         """A synced catalog from the first second of `make run`: a real sync over HTTP, against
@@ -75,4 +105,8 @@ class Command(BaseCommand):
             if server is not None:
                 server.shutdown()
                 server.server_close()
-        self.stdout.write(f"sandbox catalog sync: {run.status}, {run.added} games added {run.errors}".rstrip())
+        self.stdout.write(
+            f"{aggregator.code} catalog sync: {run.status}, {run.added} games added {run.errors}".rstrip()
+        )
+        if aggregator.protocol == Aggregator.Protocol.HUB88:
+            self.certify_for_demo(aggregator)

@@ -24,12 +24,21 @@ class Command(BaseCommand):
         parser.add_argument("--spins", type=int, default=50, help="Spins per player.")
         parser.add_argument("--seed", type=int, default=1, help="Same seed, same decisions.")
         parser.add_argument("--url", default="http://127.0.0.1:8000", help="The back-office's base URL.")
-        parser.add_argument("--protocol", choices=["native"], default="native", help="Wallet protocol on the wire.")
+        parser.add_argument(
+            "--protocol",
+            choices=["native", "hub88"],
+            default="native",
+            help="Wallet protocol on the wire; hub88: Hub88's wire format and /game/url (docs/hub88.md).",
+        )
         parser.add_argument("--forever", action="store_true", help="Play until stopped (SIGINT/SIGTERM).")
         parser.add_argument("--duration", type=float, default=None, help="With --forever: stop after this many s.")
         parser.add_argument("--pace", type=float, default=None, help="At most this many spins per second in all.")
         parser.add_argument("--player-prefix", default="sbx-player-")
-        parser.add_argument("--aggregator", default="sandbox", help="Our code for the sandbox aggregator.")
+        parser.add_argument(
+            "--aggregator",
+            default=None,
+            help="Our code for the sandbox aggregator (sandbox, or sandbox-hub88 with hub88).",
+        )
         parser.add_argument("--key-id", default=DEFAULT_KEY_ID)
         parser.add_argument("--secret", default=DEFAULT_SECRET)
         parser.add_argument(
@@ -60,16 +69,18 @@ class Command(BaseCommand):
         if opts["pace"] is not None and opts["pace"] <= 0:
             raise CommandError("--pace must be positive")
         forever = opts["forever"]
+        hub88 = opts["protocol"] == "hub88"
         config = PlayConfig(
             run_id=opts["run_id"] or new_run_id(),
             seed=opts["seed"],
             currency=opts["currency"],
             country=opts["country"],
             language=opts["language"],
-            aggregator=opts["aggregator"],
+            aggregator=opts["aggregator"] or ("sandbox-hub88" if hub88 else "sandbox"),
             key_id=opts["key_id"],
             secret=opts["secret"],
-            launch_check=opts["launch_check"],
+            # A Hub88 game URL is the sandbox's own (from /game/url): only loading it can check it.
+            launch_check="http" if hub88 else opts["launch_check"],
             behaviour=Behaviour(demo=opts["demo_share"]),
             keep_entries=1000 if forever else None,
         )
