@@ -25,6 +25,7 @@ STAKES = (10, 20, 50, 100, 200, 500, 1000, 2000)  # minor units
 # 84% returned by cash spins, the rest of a ~96% RTP coming from free spins.
 PAYOUT_HALVES = (0, 1, 2, 4, 6, 10, 20, 50, 200)
 PAYOUT_WEIGHTS = (640, 90, 120, 80, 30, 25, 10, 4, 1)
+UNREACHABLE_AFTER = 3  # calls in a row without any answer: the back-office is down
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ class SandboxPlayer:
         self.serial = 0
         self.broke = False
         self.bets_applied: dict[str, int] = {}  # bets we saw accepted and not yet rolled back
+        self.silent_calls = 0  # calls in a row without any HTTP answer
+        self.pending: list = []  # (session, win or rollback, refund) still without a final answer
 
     # --- the loop ----------------------------------------------------------------------------
 
@@ -162,6 +165,13 @@ class SandboxPlayer:
             if not self.spin():
                 break
             done += 1
+            if self.unreachable:
+                if spins is not None:
+                    self.problem("the back-office stopped answering; the player stops")
+                    break
+                self.problem("the back-office stopped answering; trying again in 15 s")
+                self.session, self.silent_calls = None, 0
+                stop.wait(15)
         return self.record
 
     def ensure_session(self) -> bool:
@@ -176,13 +186,15 @@ class SandboxPlayer:
     def spin(self) -> bool:
         """Plan one spin with the RNG, then act it out. False when the player cannot play on."""
         session = self.session
+        self.bets_applied.clear()  # a rollback only ever names a bet of its own spin
+        if self.pending:
+            self.settle_pending()
         plan = self.plan_spin(self.balance_for_plan(session))
         if plan is None:
             self.broke = True
             self.record.counters["broke"] += 1
             return False
         self.record.plans.append(plan)
-        self.bets_applied.clear()  # a rollback only ever names a bet of its own spin
         session.spins_left -= 1
         self.record.counters["spins"] += 1
         getattr(self, f"act_{plan.kind}")(plan)
@@ -416,6 +428,8 @@ class SandboxPlayer:
         )
 
     def call_with_retries(self, call) -> Answer:
+        if self.unreachable:
+            return Answer(None, NO_ANSWER, None, None, 0.0)  # stop hammering a server that is gone
         answer = call()
         self.record.latencies.append(answer.latency)
         for attempt in range(1, self.config.max_attempts):
@@ -425,7 +439,13 @@ class SandboxPlayer:
             self.sleep(min(self.config.retry_cap, answer.retry_after or 0.05 * 2**attempt))
             answer = call()
             self.record.latencies.append(answer.latency)
+        self.silent_calls = self.silent_calls + 1 if answer.http_status is None else 0
         return answer
+
+    @property
+    def unreachable(self) -> bool:
+        """Several calls in a row got no HTTP answer at all, retries included."""
+        return self.silent_calls >= UNREACHABLE_AFTER
 
     def send(self, op: MoneyOp, *, expect, note: str = "", lose_answer: bool = False) -> Answer:
         """Send a money call (retrying temporary answers with the same id) and book its effect."""
@@ -454,15 +474,35 @@ class SandboxPlayer:
 
     def unresolved(self, op: MoneyOp) -> None:
         """No final answer after every attempt. A bet is cancelled, as after a timeout; a win or
-        rollback left unknown makes the sandbox's belief uncertain, and is counted as such."""
+        rollback is kept and sent again (same id) before later spins, until it is answered:
+        until then the sandbox's belief is uncertain, and counted as such."""
         if op.kind != "bet":
             self.record.counters["unresolved"] += 1
+            self.pending.append((self.session, op, self.bets_applied.get(op.reference_id, 0)))
             return
         self.record.counters["timeouts"] += 1
         rollback = self.op("rollback", op.round_id, None, round_closed=True, reference=op)
         answer = self.send(rollback, expect=("OK",), note="cancels a bet left without an answer")
         if answer.ok:
             self.record.counters["rollbacks"] += 1
+
+    def settle_pending(self) -> None:
+        """Send the calls still without an answer again, as real aggregators do until answered."""
+        waiting, self.pending = self.pending, []
+        current = self.session
+        for session, op, refund in waiting:
+            self.session = session
+            answer = self.call_with_retries(lambda s=session, o=op: self.wire.money(s.ref, o))
+            if answer.temporary:
+                self.pending.append((session, op, refund))
+                continue
+            self.record.counters["unresolved"] -= 1
+            self.record.counters["resolved_later"] += 1
+            self.log(op.kind, op=op, answer=answer.brief(), note="sent again after no answer")
+            if refund:
+                self.bets_applied[op.reference_id] = refund
+            self.book(op, answer)
+        self.session = current
 
     def resend(self, op: MoneyOp, first: Answer) -> None:
         """Send the call again with the same id: the first final answer must come back as it was."""
@@ -529,6 +569,9 @@ class SandboxPlayer:
 
     def final_check(self) -> PlayerRecord:
         """Ask our balance over HTTP and set record.final_balance (None when it cannot be had)."""
+        self.silent_calls = 0  # one more chance, whatever happened during the run
+        if self.pending and self.session is not None:
+            self.settle_pending()
         ref = self.record.last_real_session
         if ref is not None:
             answer = self.call_with_retries(lambda: self.wire.balance(ref))

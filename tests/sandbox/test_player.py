@@ -13,7 +13,9 @@ class FakeWallet:
     """The native protocol's money rules, in memory. `flaky(n)`: every n-th call first answers
     503 RETRY (not applied); `lose(tx)`: that call is applied but never answered."""
 
-    def __init__(self, balance: int = 100_000, *, flaky_every: int = 0, lose_first_bet: bool = False):
+    def __init__(
+        self, balance: int = 100_000, *, flaky_every: int = 0, lose_first_bet: bool = False, mute_first_win: int = 0
+    ):
         self.balance = balance
         self.answers: dict[str, Answer] = {}
         self.bets: dict[str, int] = {}
@@ -22,6 +24,8 @@ class FakeWallet:
         self.flaky_every = flaky_every
         self.lose_first_bet = lose_first_bet
         self.lost: set[str] = set()
+        self.mute_first_win = mute_first_win  # the first win is applied, then n attempts go unanswered
+        self.muted_win = ""
 
     def answer(self, status: int, code: str, tx: str = "") -> Answer:
         body = {"status": "OK" if code == "OK" else "ERROR", "balance": self.balance}
@@ -43,6 +47,10 @@ class FakeWallet:
             self.answers[tx] = self.apply(op)
             if op.kind == "bet" and self.lose_first_bet and not self.bets.keys() - {tx} and not self.lost:
                 self.lost.add(tx)
+        if op.kind == "win" and self.mute_first_win and self.muted_win in ("", tx):
+            self.muted_win = tx
+            self.mute_first_win -= 1
+            return Answer(None, NO_ANSWER, None, None, 0.001)
         if tx in self.lost:
             return Answer(None, NO_ANSWER, None, None, 0.001)
         return self.answers[tx]
@@ -135,3 +143,15 @@ def test_the_same_seed_plans_the_same_spins_and_another_seed_does_not():
     assert list(one.record.plans) == list(two.record.plans)
     assert list(one.record.plans) != list(other.record.plans)
     assert one.record.believed == two.record.believed
+
+
+def test_a_win_without_an_answer_is_sent_again_later_until_it_is_answered():
+    wallet = FakeWallet(mute_first_win=8)  # more than one call's six attempts
+    sandbox = player(wallet, behaviour=Behaviour(resend=0, timeout=0, rollback_first=0, free_spins=0, overbet=0))
+
+    record = sandbox.play(20)
+    sandbox.final_check()
+
+    assert record.counters["resolved_later"] == 1
+    assert record.counters["unresolved"] == 0
+    assert record.believed == wallet.balance == record.final_balance

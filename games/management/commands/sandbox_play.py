@@ -87,10 +87,11 @@ class Command(BaseCommand):
         target = Target(url=opts["url"], frontend_key=opts["frontend_key"], protocol=opts["protocol"])
         players = [f"{opts['player_prefix']}{i}" for i in range(1, opts["players"] + 1)]
         stop = threading.Event()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        if forever and opts["duration"]:
-            threading.Timer(opts["duration"], stop.set).start()
+        previous = {signum: signal.signal(signum, lambda *_: stop.set()) for signum in (signal.SIGINT, signal.SIGTERM)}
+        timer = threading.Timer(opts["duration"], stop.set) if forever and opts["duration"] else None
+        if timer:
+            timer.daemon = True
+            timer.start()
 
         length = "forever" if forever else f"{opts['spins']} spins each"
         self.stdout.write(
@@ -116,6 +117,10 @@ class Command(BaseCommand):
             raise CommandError(f"{exc} {exc.body if exc.body is not None else ''}".strip()) from exc
         finally:
             stop.set()
+            if timer:
+                timer.cancel()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
         for line in result.summary_lines():
             self.stdout.write(line)
         if opts["record"]:
