@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from casino.models import Player
@@ -504,6 +505,20 @@ def test_a_rate_limited_bet_is_not_remembered(native, call, aggregator, player, 
 
     assert response.status_code == 200
     assert balance_of(player) == 9_900
+
+
+def test_a_rate_limit_whose_counter_store_is_down_lets_calls_through(native, call, aggregator, player):
+    aggregator.rate_limit_per_minute = 1
+    aggregator.save()
+    unreachable = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    with override_settings(CACHES=unreachable):
+        answers = [native.post("bet", call("bet", transaction_id=f"bet-{i}", amount=100)) for i in range(2)]
+
+    assert [a.status_code for a in answers] == [200, 200]
+    assert balance_of(player) == 9_800
 
 
 # --- Exactly once: resends ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Who is calling: aggregator lookup, signature windows, skew recording, inbound rate limits."""
 
+import logging
 import time
 from datetime import timedelta
 
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 from games.models import Aggregator
 from wallet.errors import ErrorCode, WalletError
+
+logger = logging.getLogger(__name__)
 
 # The skew is written at most this often per aggregator: often enough to watch, rarely
 # enough that the aggregator row never becomes a hot spot under load.
@@ -76,8 +79,15 @@ def check_rate_limit(aggregator: Aggregator) -> None:
     now = time.time()
     window = int(now // 60)
     key = f"ratelimit:aggregator:{aggregator.pk}:{window}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > limit:
+    try:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    except Exception as exc:  # noqa: BLE001 - whatever the cache backend raises
+        # The limit shields us from floods; a cache outage must not turn every money call
+        # into a 500 (an aggregator then rolls back bets it is unsure of). Fail open, loudly.
+        logger.warning("rate limit of aggregator %s not checked: cache unavailable: %s", aggregator.code, exc)
+        return
+    if count > limit:
         error = WalletError(ErrorCode.RATE_LIMITED, f"more than {limit} requests this minute")
         error.retry_after = max(1, int(60 - now % 60))
         raise error
