@@ -509,3 +509,20 @@ def _other_private_key() -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
+
+
+def test_an_unusable_private_key_leaves_the_answer_unsigned_but_given(client, tx, hub88_aggregator, player):
+    Aggregator.objects.filter(pk=hub88_aggregator.pk).update(private_key_pem="not a key")
+    body = json.dumps(tx("bet")).encode()
+
+    response = client.post(
+        f"/api/hub88/{hub88_aggregator.code}/transaction/bet",
+        body,
+        content_type="application/json",
+        headers={"X-Hub88-Signature": rsa_sign(PRIVATE_PEM, body)},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "RS_OK"
+    assert "X-Hub88-Signature" not in response.headers
+    assert balance_of(player) == 10_000 - 100

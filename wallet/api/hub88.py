@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from django.db import DatabaseError
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
@@ -331,7 +332,7 @@ class Hub88View(APIView):
             body = {"status": refusal.status}
         except WalletError as error:
             logger.info("hub88 %s %s: %s %s", code, request.path, error.code, error.message)
-            body = {"status": WALLET_STATUS[error.code]}
+            body = {"status": _status(error.code)}
             body.update(_money_fields(error.balance, error.currency))
         except DatabaseError as exc:
             logger.warning("hub88 %s %s: retryable database error: %s", code, request.path, exc)
@@ -373,11 +374,20 @@ def _ordered(payload: dict, body: dict) -> dict:
     return head | body
 
 
+def _status(code: str) -> str:
+    # A code this table does not know yet (a new wallet rule) is still an answer, never a 500.
+    return WALLET_STATUS.get(code, RS.UNKNOWN)
+
+
 def _render(aggregator: Aggregator | None, body: dict) -> HttpResponse:
     content = json.dumps(body, separators=(",", ":")).encode()
     response = HttpResponse(content, status=200, content_type="application/json")
     if SIGN_RESPONSES and aggregator is not None and aggregator.private_key_pem:
-        response["X-Hub88-Signature"] = rsa_sign(aggregator.private_key_pem, content)
+        try:
+            response["X-Hub88-Signature"] = rsa_sign(aggregator.private_key_pem, content)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            # The call is already applied: answer it unsigned rather than lose its answer.
+            logger.error("hub88 %s: our private key cannot sign (%s); answer sent unsigned", aggregator.code, exc)
     return response
 
 
@@ -391,7 +401,7 @@ def _money_fields(balance: int | None, currency: str | None) -> dict:
 
 
 def _answer_body(answer: CallAnswer) -> dict:
-    status = RS.OK if answer.ok else WALLET_STATUS[ErrorCode(answer.code)]
+    status = RS.OK if answer.ok else _status(answer.code)
     return {"status": status, **_money_fields(answer.balance, answer.currency)}
 
 
