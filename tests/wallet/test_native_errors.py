@@ -326,6 +326,31 @@ def test_a_remembered_refusal_is_answered_identically_on_resend_even_after_a_dep
     assert balance_of(player) == 60_000
 
 
+def test_a_refused_bet_stays_refused_on_resend_after_the_player_is_unblocked(native, call, player):
+    Player.objects.filter(pk=player.pk).update(status=Player.Status.BLOCKED)
+    body = call("bet", transaction_id="bet-1", amount=100)
+    first = native.post("bet", body)
+    Player.objects.filter(pk=player.pk).update(status=Player.Status.ACTIVE)
+
+    resend = native.post("bet", body)
+
+    assert resend.status_code == first.status_code == 403
+    assert resend.content == first.content
+    assert balance_of(player) == 10_000
+
+
+def test_a_refused_win_stays_refused_on_resend_after_its_bet_arrives(native, call, player):
+    win = call("win", transaction_id="win-1", amount=500)
+    first = native.post("win", win)
+    native.post("bet", call("bet", transaction_id="bet-1", amount=100))
+
+    resend = native.post("win", win)
+
+    assert resend.status_code == first.status_code == 422
+    assert resend.content == first.content
+    assert balance_of(player) == 9_900
+
+
 def test_a_blocked_player_cannot_bet(native, call, player):
     Player.objects.filter(pk=player.pk).update(status=Player.Status.BLOCKED)
 
