@@ -526,3 +526,16 @@ def test_an_unusable_private_key_leaves_the_answer_unsigned_but_given(client, tx
     assert response.json()["status"] == "RS_OK"
     assert "X-Hub88-Signature" not in response.headers
     assert balance_of(player) == 10_000 - 100
+
+
+def test_a_round_id_of_another_player_is_refused_as_wrong_syntax(hub88, tx, hub88_aggregator, player):
+    from games.services import session_open
+
+    other = make_player("player-2")
+    other_session = session_open(player=other, aggregator=hub88_aggregator, game_code="g", currency="EUR")
+    hub88.post("transaction/bet", tx("bet", round="shared-round"))
+
+    answer = hub88.post("transaction/bet", tx("bet", user="player-2", token=other_session.token, round="shared-round"))
+
+    assert answer["status"] == "RS_ERROR_WRONG_SYNTAX"
+    assert balance_of(other) == 10_000
