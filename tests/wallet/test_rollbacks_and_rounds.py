@@ -438,28 +438,6 @@ def test_a_demo_bet_above_the_play_balance_is_refused_and_touches_no_real_money(
     assert balance_of(player) == 10_000
 
 
-# --- wallet_transaction_id ----------------------------------------------------------------------
-
-
-def test_every_ok_money_answer_carries_a_wallet_transaction_id(native, call, player):
-    answers = [
-        native.post("bet", call("bet", transaction_id="bet-1", amount=100)),
-        native.post("win", call("win", transaction_id="win-0", amount=0)),
-        native.post("win", call("win", transaction_id="win-1", amount=300)),
-        native.post("bet", call("bet", transaction_id="bet-2", amount=100, round_id="round-2")),
-        native.post("rollback", call("rollback", transaction_id="rb-1", rollback_transaction_id="bet-2")),
-        native.post("rollback", call("rollback", transaction_id="rb-2", rollback_transaction_id="bet-2")),
-        native.post("rollback", call("rollback", transaction_id="rb-3", rollback_transaction_id="never-seen")),
-        native.post("win", call("win", transaction_id="win-2", amount=50, spin_type="free", round_id="round-3")),
-    ]
-
-    assert [a.status_code for a in answers] == [200] * len(answers)
-    ids = [a.json()["wallet_transaction_id"] for a in answers]
-    assert all(isinstance(i, str) and i for i in ids)
-    assert len(set(ids)) == len(ids)
-    assert set(answers[0].json()) == {"status", "balance", "currency", "transaction_id", "wallet_transaction_id"}
-
-
 def test_a_demo_rollback_cannot_refund_a_real_bet(native, call, demo_call, player):
     native.post("bet", call("bet", transaction_id="bet-1", amount=100))
     demo_before = balance_of(player, mode=Mode.DEMO)
@@ -480,3 +458,25 @@ def test_a_demo_win_cannot_land_in_a_real_round(native, call, demo_call, player)
 
     assert response.status_code == 400
     assert balance_of(player) == 9_900
+
+
+# --- wallet_transaction_id ----------------------------------------------------------------------
+
+
+def test_every_ok_money_answer_carries_a_wallet_transaction_id(native, call, player):
+    answers = [
+        native.post("bet", call("bet", transaction_id="bet-1", amount=100)),
+        native.post("win", call("win", transaction_id="win-0", amount=0)),
+        native.post("win", call("win", transaction_id="win-1", amount=300)),
+        native.post("bet", call("bet", transaction_id="bet-2", amount=100, round_id="round-2")),
+        native.post("rollback", call("rollback", transaction_id="rb-1", rollback_transaction_id="bet-2")),
+        native.post("rollback", call("rollback", transaction_id="rb-2", rollback_transaction_id="bet-2")),
+        native.post("rollback", call("rollback", transaction_id="rb-3", rollback_transaction_id="never-seen")),
+        native.post("win", call("win", transaction_id="win-2", amount=50, spin_type="free", round_id="round-3")),
+    ]
+
+    assert [a.status_code for a in answers] == [200] * len(answers)
+    ids = [a.json()["wallet_transaction_id"] for a in answers]
+    assert all(isinstance(i, str) and i for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert set(answers[0].json()) == {"status", "balance", "currency", "transaction_id", "wallet_transaction_id"}
