@@ -87,7 +87,7 @@ class RunResult:
             lines.extend(f"  {text}" for text in problems[:5])
         lines.append("ledger per player (sandbox's record vs our balance):")
         for r in self.records:
-            verdict = {True: "yes", False: "NO", None: "NO (unknown)"}[r.agrees]
+            verdict = {True: "yes", False: "NO", None: "unknown (no final balance)"}[r.agrees]
             lines.append(
                 f"  {r.player_id:<20} start {money(r.first_balance)}  sandbox {money(r.believed)}  "
                 f"ours {money(r.final_balance)}  ledger agrees: {verdict}"
@@ -193,6 +193,7 @@ def run(
             frontend=FrontendClient(target.url, api_key=target.frontend_key, timeout=target.timeout),
             games=games,
             launcher=launcher,
+            sleep=stop.wait,  # a retry's pause ends at once when the run is stopped
         )
         for player_id in players
     ]
@@ -215,12 +216,15 @@ def run(
                     _refresh_games(frontend, config.aggregator, sandbox_players)
         except KeyboardInterrupt:
             stop.set()
+        except BaseException:
+            stop.set()  # never leave --forever players running behind a failed run
+            raise
         finally:
-            stop.set()
             for future in futures:
                 future.result()
     for player in sandbox_players:
-        player.final_check()
+        # After a stop (SIGTERM from honcho: the web may be going down too), one quick try.
+        player.final_check(quick=stop.is_set())
     result = RunResult([p.record for p in sandbox_players], time.monotonic() - started, config.currency)
     if progress:
         progress.update(result.totals["spins"], result.totals, final=True)

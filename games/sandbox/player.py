@@ -567,14 +567,15 @@ class SandboxPlayer:
 
     # --- the end -----------------------------------------------------------------------------
 
-    def final_check(self) -> PlayerRecord:
-        """Ask our balance over HTTP and set record.final_balance (None when it cannot be had)."""
+    def final_check(self, *, quick: bool = False) -> PlayerRecord:
+        """Ask our balance over HTTP and set record.final_balance (None when it cannot be had).
+        `quick`: a single attempt, nothing resent (the run was stopped; the server may be too)."""
         self.silent_calls = 0  # one more chance, whatever happened during the run
-        if self.pending and self.session is not None:
+        if self.pending and not quick:
             self.settle_pending()
         ref = self.record.last_real_session
         if ref is not None:
-            answer = self.call_with_retries(lambda: self.wire.balance(ref))
+            answer = self.wire.balance(ref) if quick else self.call_with_retries(lambda: self.wire.balance(ref))
             self.log("balance", request={"session_token": ref.session_token, "final": True}, answer=answer.brief())
             if answer.ok:
                 self.record.final_balance = answer.balance
