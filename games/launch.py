@@ -15,6 +15,7 @@ import hmac
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
@@ -90,8 +91,8 @@ def launch_create(
         raise LaunchError("GAME_DISABLED", f"{game.name} is not available at the moment")
     if mode == Mode.DEMO and not game.demo_supported:
         raise LaunchError("DEMO_NOT_SUPPORTED", f"{game.name} has no demo mode")
-    if not Certification.objects.filter(game=game, country=country).exists():
-        raise LaunchError("GAME_NOT_CERTIFIED", f"{game.name} is not certified for {country}")
+    if not game_certified(game=game, country=country):
+        raise LaunchError("GAME_NOT_CERTIFIED", f"{game.name} is not certified for {country} at its current RTP")
     currency_row = Currency.objects.filter(code=currency.upper()).first()
     if currency_row is None:
         raise LaunchError("VALIDATION_ERROR", f"unknown currency {currency!r}")
@@ -150,6 +151,22 @@ def _hub88_game_url(session: GameSession, *, player_id: str, country: str, langu
         raise LaunchError(code, f"Hub88 gave no game URL: {exc}") from exc
     except OutboundError as exc:
         raise LaunchError("AGGREGATOR_UNAVAILABLE", f"Hub88 gave no game URL: {exc}") from exc
+
+
+def game_certified(*, game: Game, country: str) -> bool:
+    """A certification for this country covers the game as it runs now: its RTP profile equals
+    the game's current RTP (named profiles, and games without an RTP, match on country alone)."""
+    profiles = Certification.objects.filter(game=game, country=country).values_list("rtp_profile", flat=True)
+    return any(_profile_matches(profile, game.rtp) for profile in profiles)
+
+
+def _profile_matches(profile: str, rtp: Decimal | None) -> bool:
+    if rtp is None:
+        return True
+    try:
+        return Decimal(profile) == rtp
+    except InvalidOperation:
+        return True  # a named profile ("A", "high") cannot be compared with a percentage
 
 
 def launch_url_build(*, base_url: str, secret: str, params: dict[str, str]) -> str:

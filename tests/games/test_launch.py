@@ -199,6 +199,15 @@ def test_a_game_not_certified_for_the_country_is_refused(synced, alice):
     assert launch(alice, country="de").session  # certified for DE (the country is case-insensitive)
 
 
+def test_a_game_whose_rtp_changed_to_an_uncertified_profile_is_refused(synced, sync, alice, catalog_server):
+    catalog_server.games[0]["rtp"] = "94.00"  # certifications still list 96.50
+    sync()
+
+    error = refusal(alice)
+
+    assert error.code == "GAME_NOT_CERTIFIED" and "RTP" in error.message
+
+
 def test_a_demo_launch_of_a_game_without_demo_is_refused(synced, alice):
     error = refusal(alice, 3, mode="demo")
 
