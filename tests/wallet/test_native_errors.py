@@ -389,6 +389,14 @@ def test_the_balance_is_still_answered_on_an_expired_session(native, call, sessi
     assert response.json() == {"status": "OK", "balance": 10_000, "currency": "EUR"}
 
 
+def test_the_balance_is_still_answered_for_a_blocked_player(native, call, player):
+    Player.objects.filter(pk=player.pk).update(status=Player.Status.BLOCKED)
+
+    response = native.post("balance", call("balance"))
+
+    assert response.json() == {"status": "OK", "balance": 10_000, "currency": "EUR"}
+
+
 def test_an_unknown_player_is_not_found(native, call):
     response = native.post("bet", call("bet", transaction_id="bet-1", amount=100, player_id="ghost"))
 
