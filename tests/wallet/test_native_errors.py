@@ -151,6 +151,14 @@ def test_an_unknown_key_id_is_refused(native, call):
     assert_error(response, 401, "INVALID_SIGNATURE")
 
 
+def test_a_key_id_with_a_nul_character_is_refused_not_answered_retry(native, call):
+    native.key_id = KEY_ID + "\x00"
+
+    response = native.post("balance", call("balance"))
+
+    assert_error(response, 401, "INVALID_SIGNATURE")
+
+
 def test_an_inactive_aggregator_is_refused(native, call, aggregator):
     aggregator.is_active = False
     aggregator.save()

@@ -38,6 +38,10 @@ def find_aggregator(*, key_id: str | None = None, code: str | None = None, proto
     cached = _aggregators.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
+    if "\x00" in (key_id if key_id is not None else code or ""):
+        # PostgreSQL text cannot hold NUL: the lookup would fail as a database error, i.e. a
+        # 503 RETRY inviting endless resends, instead of the 401 a malformed header deserves.
+        raise invalid_signature("unknown or inactive aggregator")
     aggregator = Aggregator.objects.filter(is_active=True, protocol=protocol, **lookup).first()
     if aggregator is None:
         raise invalid_signature("unknown or inactive aggregator")
