@@ -3,13 +3,19 @@ catalog and checking launch URLs, and sandbox players launching games and spinni
 the front-end and native wallet APIs. Then the ledger must check out, and every balance must
 equal the sandbox's own record of what it sent and was answered."""
 
+import threading
+import time
+from dataclasses import replace
+
 import pytest
+import requests
 from django.core.management import call_command
 
 from casino.models import Player
 from games.catalog import catalog_sync
 from games.models import Aggregator, Mode
 from games.sandbox.driver import Target, run
+from games.sandbox.frontend import FrontendClient
 from games.sandbox.player import Behaviour, PlayConfig
 from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
 from games.services import aggregator_create
@@ -113,3 +119,44 @@ def test_the_sandbox_play_command_ends_with_a_per_player_verdict(back_office, li
     for field in ("spins", "turnover", "wins", "GGR", "retries", "errors", "p50", "p95", "p99"):
         assert field in out
     assert Aggregator.objects.get(code="sandbox").api_base_url
+
+
+def test_games_renamed_and_removed_at_the_sandbox_mid_run_leave_the_run_and_the_ledger_sound(
+    back_office, live_server, sandbox
+):
+    ids = players(3)
+    stop = threading.Event()
+    # Short sessions: many launches, before and after the catalog changes.
+    config = PlayConfig(run_id="moving", seed=9, behaviour=replace(UNRULY, session_spins=(1, 3)))
+    outcome = {}
+
+    def play():
+        outcome["result"] = run(
+            ids, spins=None, config=config, target=Target(url=live_server.url), stop=stop, refresh_games_every=0.2
+        )
+
+    runner = threading.Thread(target=play)
+    runner.start()
+    try:
+        time.sleep(1.5)  # the players are launching and spinning
+        requests.post(
+            f"{sandbox.base_url}/control/catalog",
+            json={"rename": {"sbx_book_of_tests": "sbx_book_of_tests_v2"}, "remove": ["sbx_mocking_bird"]},
+            timeout=5,
+        ).raise_for_status()
+        assert catalog_sync(aggregator_id=back_office.pk).errors == ""
+        time.sleep(2.5)  # they play on, and their games lists are refreshed
+    finally:
+        stop.set()
+        runner.join(timeout=60)
+    result = outcome["result"]
+
+    call_command("check_ledger")
+    assert result.totals["errors"] == 0, result.summary_lines()
+    assert result.all_agree
+    for record in result.records:
+        assert balance_of(Player.objects.get(external_id=record.player_id)) == record.believed
+    listed = {
+        g["code"] for g in FrontendClient(live_server.url, api_key="dev-frontend-key").list_games(aggregator="sandbox")
+    }
+    assert "sbx_book_of_tests_v2" in listed and "sbx_mocking_bird" not in listed and "sbx_book_of_tests" not in listed
