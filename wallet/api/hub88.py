@@ -295,13 +295,23 @@ SIGNATURE_HEADER = OpenApiParameter(
     description="Base64 RSA-SHA256 (PKCS#1 v1.5) of the raw body, made with Hub88's private key.",
 )
 
+# The URL only matches slugs (<slug:code>); saying so keeps clients (and schemathesis) from
+# sending codes that can only get Django's HTML 404.
+CODE_PARAMETER = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    pattern=r"^[-a-zA-Z0-9_]+$",
+    description="The aggregator's code in our back-office (a slug).",
+)
+
 
 def _hub88_schema(summary: str, description: str, request, response=Hub88WalletResponse, example: dict | None = None):
     return extend_schema(
         summary=summary,
         description=description + " Always HTTP 200; the result is in `status`.",
         request=request,
-        parameters=[SIGNATURE_HEADER],
+        parameters=[CODE_PARAMETER, SIGNATURE_HEADER],
         responses={200: response},
         tags=["hub88 wallet"],
         auth=[],
