@@ -3,9 +3,11 @@
 - server.py     its HTTP server: native catalog API, launch URL validation, control API
 - catalog.py    its default game catalog (its own state; nothing from our models)
 - launch.py     the launch URL check it applies (same canonical signature as the back-office)
-- wire.py       the wallet protocol on the wire (NativeWire; a Hub88Wire sits beside it)
+- wire.py       the wallet protocol on the wire (NativeWire; hub88.py holds Hub88Wire)
 - frontend.py   the operator front-end calls a player's browser makes (list games, launch)
-- player.py     one player's seeded, deterministic play and the sandbox's own record of it
+- plan.py       what each spin will be, drawn from the player's seeded RNG
+- player.py     one player's play: launches, money calls, retries, misbehaviour
+- record.py     the sandbox's own record of a player (requests, answers, believed balance)
 - driver.py     runs many players, paces them, and summarises the run
 
 Nothing here imports the back-office's models or services: the sandbox must behave like a

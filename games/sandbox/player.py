@@ -13,33 +13,15 @@ starting from the first balance answer. At the end it is compared with our balan
 import random
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from games.sandbox.frontend import FrontendClient, FrontendError, Launch
 from games.sandbox.launch import check_launch_url
+from games.sandbox.plan import Behaviour, SpinPlan, plan_spin
+from games.sandbox.record import PlayerRecord
 from games.sandbox.wire import NO_ANSWER, Answer, GameSessionRef, MoneyOp
 
-STAKES = (10, 20, 50, 100, 200, 500, 1000, 2000)  # minor units
-# Win multipliers in halves of the stake (0 = a loss), with their weights out of 1000: about
-# 84% returned by cash spins, the rest of a ~96% RTP coming from free spins.
-PAYOUT_HALVES = (0, 1, 2, 4, 6, 10, 20, 50, 200)
-PAYOUT_WEIGHTS = (640, 90, 120, 80, 30, 25, 10, 4, 1)
 UNREACHABLE_AFTER = 3  # calls in a row without any answer: the back-office is down
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """How often each thing happens, per spin (or per money call for resends)."""
-
-    resend: float = 0.08  # send a money call again with the same id; the answer must not change
-    timeout: float = 0.04  # a bet's answer is lost: the sandbox rolls the bet back
-    rollback_first: float = 0.03  # the rollback overtakes a delayed bet: the bet must be refused
-    free_spins: float = 0.03  # a cash spin triggers 3-8 free spins (wins without a bet)
-    overbet: float = 0.01  # a bet above the balance: must be refused with INSUFFICIENT_FUNDS
-    split_win: float = 0.15  # a win paid in two calls, only the last one closing the round
-    demo: float = 0.0  # a session launched in demo mode (its own play balance)
-    session_spins: tuple[int, int] = (5, 25)  # spins per launched session
 
 
 @dataclass(frozen=True)
@@ -59,61 +41,12 @@ class PlayConfig:
     keep_entries: int | None = None  # None: keep every request; forever runs keep the last n
 
 
-@dataclass(frozen=True)
-class SpinPlan:
-    """Everything random about one spin, drawn at once."""
-
-    kind: str  # "cash" | "free" | "overbet" | "timeout" | "rollback_first"
-    stake: int
-    win: int
-    split: bool = False
-    settle_loss_on_bet: bool = False
-    free_spins_won: int = 0
-    resend_bet: str = ""  # "", "now" or "late" (after the round closed)
-    resend_win: bool = False
-    rollback_amount: bool = False
-
-
 @dataclass
 class Session:
     ref: GameSessionRef
     launch: Launch | None
     spins_left: int
     believed: int | None = None  # demo sessions: their own play balance
-
-
-class PlayerRecord:
-    def __init__(self, player_id: str, keep_entries: int | None):
-        self.player_id = player_id
-        self.entries: deque = deque(maxlen=keep_entries)
-        self.counters: Counter = Counter()
-        self.latencies: deque = deque(maxlen=keep_entries * 10 if keep_entries else None)
-        self.first_balance: int | None = None
-        self.believed: int | None = None  # the real wallet, as the sandbox sees it
-        self.final_balance: int | None = None
-        self.plans: deque = deque(maxlen=keep_entries)
-        self.problems: list[str] = []
-        self.last_real_session: GameSessionRef | None = None
-        self.lock = threading.Lock()
-
-    @property
-    def agrees(self) -> bool | None:
-        if self.final_balance is None or self.believed is None:
-            return None
-        return self.final_balance == self.believed
-
-    def as_dict(self) -> dict:
-        return {
-            "player_id": self.player_id,
-            "first_balance": self.first_balance,
-            "believed_balance": self.believed,
-            "final_balance": self.final_balance,
-            "agrees": self.agrees,
-            "counters": dict(self.counters),
-            "problems": self.problems,
-            "plans": [asdict(p) for p in self.plans],
-            "entries": list(self.entries),
-        }
 
 
 class SandboxPlayer:
@@ -204,48 +137,16 @@ class SandboxPlayer:
         believed = session.believed if session.ref.mode == "demo" else self.record.believed
         return believed or 0
 
-    # --- planning (the only place that draws from the RNG, besides session choice) ------------
+    # --- planning (plan.py draws; sessions draw their game, length and mode) -----------------
 
     def plan_spin(self, balance: int) -> SpinPlan | None:
-        rng, b = self.rng, self.behaviour
-        # Draw a fixed set of numbers every time, so one branch never shifts the next spin's.
-        pick, payout_draw, stake_draw, extra = rng.random(), rng.random(), rng.random(), rng.random()
-        resend_draw, resend_late, resend_win, free_draw = rng.random(), rng.random(), rng.random(), rng.random()
-        free_count = rng.randint(3, 8)
-        halves = _weighted(PAYOUT_HALVES, PAYOUT_WEIGHTS, payout_draw)
-
-        if self.free_spins_left > 0:
-            self.free_spins_left -= 1
-            stake = self.free_spin_stake
-            return SpinPlan("free", stake=stake, win=stake * halves // 2, resend_win=resend_win < b.resend)
-
-        affordable = [s for s in STAKES if s <= max(STAKES[0], balance // 20) and s <= balance]
-        if not affordable:
-            return None
-        stake = affordable[int(stake_draw * len(affordable))]
-        resend_bet = ("late" if resend_late < 0.5 else "now") if resend_draw < b.resend else ""
-
-        threshold = b.overbet
-        if pick < threshold:
-            return SpinPlan("overbet", stake=balance + 1 + int(extra * 500), win=0, resend_bet=resend_bet and "now")
-        threshold += b.timeout
-        if pick < threshold:
-            return SpinPlan("timeout", stake=stake, win=0, rollback_amount=extra < 0.5)
-        threshold += b.rollback_first
-        if pick < threshold:
-            return SpinPlan("rollback_first", stake=stake, win=0, rollback_amount=extra < 0.5)
-
-        win = stake * halves // 2
-        return SpinPlan(
-            "cash",
-            stake=stake,
-            win=win,
-            split=win >= 2 and extra < b.split_win,
-            settle_loss_on_bet=win == 0 and extra < 0.5,
-            free_spins_won=free_count if free_draw < b.free_spins else 0,
-            resend_bet=resend_bet,
-            resend_win=resend_win < b.resend,
+        """The next spin's plan; a free spin won earlier comes first."""
+        plan = plan_spin(
+            self.rng, self.behaviour, balance, free_spin_stake=self.free_spin_stake if self.free_spins_left else None
         )
+        if plan is not None and plan.kind == "free":
+            self.free_spins_left -= 1
+        return plan
 
     # --- acting the plans out ----------------------------------------------------------------
 
@@ -580,13 +481,3 @@ class SandboxPlayer:
             if answer.ok:
                 self.record.final_balance = answer.balance
         return self.record
-
-
-def _weighted(values, weights, draw: float):
-    total = sum(weights)
-    point = draw * total
-    for value, weight in zip(values, weights, strict=True):
-        if point < weight:
-            return value
-        point -= weight
-    return values[-1]
