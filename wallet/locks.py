@@ -19,16 +19,25 @@ def lock_session_wallet(*, token: str, aggregator_id: int) -> GameSession | None
     """An aggregator's session, with its player, and its wallet row locked: one query.
 
     The lock is the same as lock_wallet's (the wallet row only: OF w); finding the session in
-    the same statement saves a round trip on every money call. Written out (wallet/rows.py):
-    it is what GameSession.objects.select_related("player", "wallet").select_for_update(
-    of=("wallet",)).filter(token=..., aggregator_id=...) sends, without compiling it each time.
+    the same statement saves a round trip on every money call.
     """
     # All money calls of one player in one currency serialise here (see lock_wallet).
+    return _session(token, aggregator_id, " FOR UPDATE OF w")
+
+
+def find_session(*, token: str, aggregator_id: int) -> GameSession | None:
+    """The same session, player and wallet, read without a lock (balance calls)."""
+    return _session(token, aggregator_id, "")
+
+
+def _session(token: str, aggregator_id: int, lock: str) -> GameSession | None:
+    # Written out (wallet/rows.py): it is what GameSession.objects.select_related("player",
+    # "wallet").filter(token=..., aggregator_id=...) sends, without compiling it on every call.
     found = rows.select(
         f"SELECT {rows.columns(GameSession, 's')}, {rows.columns(Player, 'p')}, {rows.columns(Wallet, 'w')}"  # noqa: S608
         " FROM games_gamesession s JOIN casino_player p ON p.id = s.player_id"
         " JOIN wallet_wallet w ON w.id = s.wallet_id"
-        " WHERE s.token = %s AND s.aggregator_id = %s FOR UPDATE OF w",
+        f" WHERE s.token = %s AND s.aggregator_id = %s{lock}",
         [token, aggregator_id],
         (GameSession, "s"),
         (Player, "p"),

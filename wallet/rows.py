@@ -49,3 +49,30 @@ def select(sql: str, params: list, *models: tuple[type[Model], str]) -> list[tup
             instances.append(model.from_db(connection.alias, attnames, values))
         result.append(tuple(instances))
     return result
+
+
+@functools.cache
+def _insert_statement(model: type[Model]) -> tuple[str, list]:
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(f'"{field.column}"' for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
+        f' RETURNING "{model._meta.pk.column}"'
+    )
+    return sql, fields
+
+
+def insert(instance: Model) -> Model:
+    """INSERT `instance` as Model.save() would for a new row, and set its pk.
+
+    Each field prepares its value as in save() (auto_now dates, JSON, foreign keys); no model
+    signals are sent (the money tables have none, and money code uses none).
+    """
+    sql, fields = _insert_statement(type(instance))
+    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding, instance._state.db = False, connection.alias
+    return instance

@@ -21,7 +21,7 @@ from casino.models import Currency, Player
 from games.models import Aggregator, GameSession, Mode
 from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
-from wallet.locks import lock_session_wallet, lock_wallet
+from wallet.locks import find_session, lock_session_wallet, lock_wallet
 from wallet.models import (
     AggregatorTransaction,
     GameRound,
@@ -163,11 +163,7 @@ def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str
 
 
 def _find_session(call: MoneyCall) -> GameSession:
-    session = (
-        GameSession.objects.select_related("player", "wallet")
-        .filter(token=call.session_token, aggregator=call.aggregator)
-        .first()
-    )
+    session = find_session(token=call.session_token, aggregator_id=call.aggregator.pk)
     if session is not None and session.player.external_id == call.player_id:
         return session
     raise _session_not_found(call)
@@ -210,25 +206,27 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 raise
             result = _Result(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
 
-        record = AggregatorTransaction.objects.create(
-            aggregator=call.aggregator,
-            external_id=call.transaction_id,
-            kind=call.kind,
-            mode=session.mode,
-            wallet=wallet,
-            session=session,
-            round=result.round,
-            amount=call.amount,
-            game_code=call.game_code,
-            spin_type=call.spin_type,
-            round_closed=call.round_closed,
-            reference_id=call.reference_id,
-            request=call.content(),
-            outcome=result.outcome,
-            result_code=result.code,
-            balance=wallet.balance,
-            message=result.message,
-            ledger_transaction=result.ledger_transaction,
+        record = rows.insert(
+            AggregatorTransaction(
+                aggregator=call.aggregator,
+                external_id=call.transaction_id,
+                kind=call.kind,
+                mode=session.mode,
+                wallet=wallet,
+                session=session,
+                round=result.round,
+                amount=call.amount,
+                game_code=call.game_code,
+                spin_type=call.spin_type,
+                round_closed=call.round_closed,
+                reference_id=call.reference_id,
+                request=call.content(),
+                outcome=result.outcome,
+                result_code=result.code,
+                balance=wallet.balance,
+                message=result.message,
+                ledger_transaction=result.ledger_transaction,
+            )
         )
     return CallAnswer.from_record(record, replayed=False)
 
@@ -453,7 +451,7 @@ def _open_round(
 ) -> GameRound:
     """A new round, created with the counts of the call that opens it (one INSERT, no UPDATE)."""
     # Safe without a lock of its own: rounds are only created under their wallet's lock.
-    return GameRound.objects.create(
+    round_ = GameRound(
         aggregator=call.aggregator,
         external_id=call.round_id or f"tx:{call.transaction_id}",
         wallet=wallet,
@@ -466,6 +464,7 @@ def _open_round(
         bet_total=bet_total,
         win_total=win_total,
     )
+    return rows.insert(round_)
 
 
 def _update_round(
