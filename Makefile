@@ -23,7 +23,7 @@ run: install
 	$(PY) manage.py load_demo
 	@echo "Back-office: http://127.0.0.1:$(PORT)/admin/  (login admin / admin)"
 	@echo "API docs:    http://127.0.0.1:$(PORT)/api/docs/"
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+	WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
 
 ## Run the tests on PostgreSQL and Redis (started here if they are down), plus lint and migrations check.
 test: install services lint

@@ -78,8 +78,9 @@ DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=2000)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
 else:
-    # SQLite serialises writers itself; wait a little for the write lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 5)
+    # SQLite has no row locks: every transaction takes the write lock when it begins
+    # (IMMEDIATE), so money calls serialise instead of failing on a lock upgrade.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=5, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,6 +9,8 @@ A lock that cannot be had within DB_LOCK_TIMEOUT_MS (PostgreSQL `lock_timeout`, 
 connection) raises OperationalError, which the services turn into RetryLater.
 """
 
+from django.db import connection
+
 from casino.models import Player
 from games.models import GameSession
 from wallet import rows
@@ -21,8 +23,11 @@ def lock_session_wallet(*, token: str, aggregator_id: int) -> GameSession | None
     The lock is the same as lock_wallet's (the wallet row only: OF w); finding the session in
     the same statement saves a round trip on every money call.
     """
-    # All money calls of one player in one currency serialise here (see lock_wallet).
-    return _session(token, aggregator_id, " FOR UPDATE OF w")
+    # All money calls of one player in one currency serialise here (see lock_wallet). SQLite
+    # (`make run` without a database) has no row locks: its transactions begin IMMEDIATE,
+    # which serialises every writer (settings).
+    lock = " FOR UPDATE OF w" if connection.vendor == "postgresql" else ""
+    return _session(token, aggregator_id, lock)
 
 
 def find_session(*, token: str, aggregator_id: int) -> GameSession | None:

@@ -252,11 +252,12 @@ class _Known:
         # Written out (wallet/rows.py): it runs on every money call, and compiling the queryset
         # cost more CPU than running it. Each arm is served by an index
         # (aggregator_transaction_id_unique, aggtxn_reference).
+        among = ", ".join(["%s"] * len(ids))
         found = rows.select(
             f"SELECT {rows.columns(AggregatorTransaction, 't')} FROM wallet_aggregatortransaction t"  # noqa: S608
             " WHERE t.aggregator_id = %s"
-            " AND (t.external_id = ANY(%s) OR (t.kind = 'rollback' AND t.reference_id = ANY(%s)))",
-            [call.aggregator.pk, ids, ids],
+            f" AND (t.external_id IN ({among}) OR (t.kind = 'rollback' AND t.reference_id IN ({among})))",
+            [call.aggregator.pk, *ids, *ids],
             (AggregatorTransaction, "t"),
         )
         self.records = [record for (record,) in found]
@@ -567,6 +568,9 @@ def _post(
         "counter_amount": -amount,
         "house_account": _house_account_id(counter),
     }
+    if connection.vendor != "postgresql":
+        # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
+        return _post_portably(ledger, wallet=wallet, amount=amount, house_account_id=params["house_account"])
     with connection.cursor() as cursor:
         cursor.execute(_POST_SQL, params)
         ledger.pk, house_legs = cursor.fetchone()
@@ -576,6 +580,21 @@ def _post(
         LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(counter), amount=-amount)
     ledger._state.adding, ledger._state.db = False, connection.alias
     wallet.balance = new_balance
+    return ledger
+
+
+def _post_portably(
+    ledger: LedgerTransaction, *, wallet: Wallet, amount: int, house_account_id: int
+) -> LedgerTransaction:
+    ledger.save(force_insert=True)
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=wallet.balance + amount),
+            LedgerEntry(transaction=ledger, house_account_id=house_account_id, amount=-amount),
+        ]
+    )
+    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
+    wallet.balance += amount
     return ledger
 
 
