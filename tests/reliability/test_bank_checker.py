@@ -138,6 +138,7 @@ def run_bank(aggregator, *, writers: int, calls_per_writer: int, readers: int = 
 
 
 def check_after(result: dict) -> None:
+    print(f"bank: {result['calls']} calls, {result['snapshots']} consistent snapshots checked")
     assert result["snapshots"] > 0
     for tx, got in result["answers"].items():
         # Every resend of a remembered call got the first answer: same code, same record id.
