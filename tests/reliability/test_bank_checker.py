@@ -9,6 +9,7 @@ refunded twice, and every resend of a call got the first call's answer (same cod
 The quick run is part of the normal suite; `make reliability` runs the long one (slow marker).
 """
 
+import os
 import random
 import threading
 import time
@@ -155,6 +156,7 @@ def test_many_threads_hammering_three_players_never_overdraw_and_conserve_money(
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("RELIABILITY") != "1", reason="the long run: make reliability (RELIABILITY=1)")
 def test_a_long_hammering_never_overdraws_and_conserves_money(aggregator):
     result = run_bank(aggregator, writers=10, calls_per_writer=300, readers=3)
 
