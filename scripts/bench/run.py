@@ -14,7 +14,7 @@
 
 Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
-workers; default 2 x cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
+workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
 BENCH_SCENARIOS (comma list, default all four), BENCH_PROFILE=1 (py-spy records the workers during
 the full-spread scenario; flame graph in var/bench/).
@@ -40,7 +40,9 @@ VENV_BIN = Path(sys.executable).parent
 SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+# cores + 1 measured best here (2 cores, load generator on the same machine): full spread 328/s
+# with 3 workers against 257-265/s with 5 or 8 (docs/benchmarks.md).
+WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 USERS = int(os.environ.get("BENCH_USERS", str(2 * WORKERS)))
