@@ -6,7 +6,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casino
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint install services clean
+.PHONY: run test lint install services clean bench reliability
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ test: install services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+
+## Load benchmark, about 5 min (BENCH_SECONDS=10 for a smoke run): docs/benchmarks.md
+bench: install services
+	$(PY) scripts/bench/run.py
+
+## Reliability suite, with faults that kill workers, stop Redis and restart PostgreSQL (about 3 min): docs/reliability.md
+reliability: install services
+	RELIABILITY=1 RELIABILITY_EXAMPLES=200 RELIABILITY_FUZZ_EXAMPLES=100 \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest tests/reliability -rA
 
 lint: install
 	$(VENV)/bin/ruff check .
