@@ -68,7 +68,7 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'casino.sqlite3'}")}
-# No ATOMIC_REQUESTS: money code shows its own transaction boundaries (wallet/services.py).
+# No ATOMIC_REQUESTS: money code shows its own transaction boundaries (wallet/services/).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

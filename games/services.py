@@ -1,4 +1,4 @@
-"""Writes for aggregators and game sessions (money itself moves only in wallet/services.py)."""
+"""Writes for aggregators and game sessions (money itself moves only in wallet/services/)."""
 
 from django.db import transaction
 

@@ -7,7 +7,7 @@ Invariants (the database enforces them on PostgreSQL; see migration 0002):
   (UPDATE and DELETE raise);
 - an aggregator's transaction id is processed at most once (UNIQUE (aggregator, external_id)).
 
-Only wallet/services.py writes to these tables.
+Only wallet/services/ writes to these tables.
 """
 
 from django.conf import settings

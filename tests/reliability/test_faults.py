@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.test import override_settings
 
-import wallet.services
+import wallet.services.calls
 from games.services import session_open
 from tests.conftest import balance_of, make_player
 from tests.reliability.support import assert_ledger_healthy, assert_nothing_applied_twice, running_server
@@ -85,7 +85,7 @@ def test_a_backend_killed_holding_the_wallet_lock_applies_nothing_and_the_resend
     player, session = funded
     locked, proceed = threading.Event(), threading.Event()
     backend = {}
-    real_lock = wallet.services.lock_session_wallet
+    real_lock = wallet.services.calls.lock_session_wallet
 
     def lock_then_pause(**kwargs):
         found = real_lock(**kwargs)
@@ -95,7 +95,7 @@ def test_a_backend_killed_holding_the_wallet_lock_applies_nothing_and_the_resend
             proceed.wait(timeout=10)
         return found
 
-    monkeypatch.setattr(wallet.services, "lock_session_wallet", lock_then_pause)
+    monkeypatch.setattr(wallet.services.calls, "lock_session_wallet", lock_then_pause)
     outcomes = {}
 
     def run(name: str, call: MoneyCall) -> None:

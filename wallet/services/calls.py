@@ -1,35 +1,31 @@
-"""The only code that moves money.
+"""Aggregators' money calls (bet, win, rollback) and balance reads, whatever the protocol.
 
-Every public service here is one short database transaction: lock (wallet/locks.py), check,
-write the ledger transaction and its entries, update the cached balance, return. Nothing in
-here calls the network. Protocol adapters (wallet/api/*), commands, tasks and admin actions
-parse their input and call these functions; they never touch a balance themselves.
+Each call is one short transaction on the player's wallet row (wallet/locks.py): find what is
+already known of the transaction, apply the rules of its kind, write the ledger through
+ledger.post_transaction, record the call with its answer.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from casino.models import Currency, Player
+from casino.models import Player
 from games.models import Aggregator, GameSession, Mode
 from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
-from wallet.locks import find_session, lock_session_wallet, lock_wallet
+from wallet.locks import find_session, lock_session_wallet
 from wallet.models import (
     AggregatorTransaction,
     GameRound,
-    HouseAccount,
-    LedgerEntry,
     LedgerTransaction,
     Wallet,
 )
+from wallet.services.ledger import game_account_key, post_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -315,10 +311,10 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Known) -
         _update_round(round_, closes=call.round_closed, live_bets=+1, rolled_back_bets=0, bet_total=+debit)
     ledger = None
     if debit:
-        ledger = _post(
+        ledger = post_transaction(
             kind=LedgerTransaction.Kind.BET,
             wallet=wallet,
-            counter=_game_account_key(call.aggregator, wallet),
+            counter=game_account_key(call.aggregator, wallet),
             amount=-debit,
             aggregator=call.aggregator,
             round_=round_,
@@ -347,10 +343,10 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Known) -
         _update_round(round_, closes=call.round_closed, live_bets=0, rolled_back_bets=0, win_total=call.amount or 0)
     ledger = None
     if call.amount:
-        ledger = _post(
+        ledger = post_transaction(
             kind=LedgerTransaction.Kind.WIN,
             wallet=wallet,
-            counter=_game_account_key(call.aggregator, wallet),
+            counter=game_account_key(call.aggregator, wallet),
             amount=call.amount,
             aggregator=call.aggregator,
             round_=round_,
@@ -403,10 +399,10 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: _Kno
     ledger = None
     refund = target.amount if target.ledger_transaction_id else 0  # a free bet debited nothing
     if refund:
-        ledger = _post(
+        ledger = post_transaction(
             kind=LedgerTransaction.Kind.ROLLBACK,
             wallet=wallet,
-            counter=_game_account_key(call.aggregator, wallet),
+            counter=game_account_key(call.aggregator, wallet),
             amount=refund,
             aggregator=call.aggregator,
             round_=round_,
@@ -482,232 +478,3 @@ def _update_round(
         changes.update(status=GameRound.Status.CLOSED, closed_at=timezone.now())
         round_.status = GameRound.Status.CLOSED
     GameRound.objects.filter(pk=round_.pk).update(**changes)
-
-
-# --- Ledger ------------------------------------------------------------------------------
-
-
-class _AccountKey(NamedTuple):
-    """What names a house account: there is at most one per key (unique constraints)."""
-
-    kind: str
-    currency_id: str
-    mode: str
-    aggregator_id: int | None = None
-
-
-# House accounts are never deleted (ledger entries protect them), so each process remembers
-# their ids instead of looking them up on every bet. The id is only a hint: the posting
-# statement joins it against the table, and a stale one (a rolled-back creation) is relearned.
-_house_account_ids: dict[_AccountKey, int] = {}
-
-# One statement, one round trip: the ledger transaction, its two legs and the cached balance.
-# The house leg is written only if the hinted account exists; the statement says how many
-# house legs it wrote. The deferred trigger of migration 0002 still checks the sum at commit.
-_POST_SQL = """
-WITH txn AS (
-    INSERT INTO wallet_ledgertransaction
-        (kind, mode, currency_id, wallet_id, aggregator_id, round_id, reference, created_by_id, memo, created_at)
-    VALUES (%(kind)s, %(mode)s, %(currency)s, %(wallet)s, %(aggregator)s, %(round)s, %(reference)s,
-            %(created_by)s, %(memo)s, %(created_at)s)
-    RETURNING id
-), legs AS (
-    INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
-    SELECT txn.id, %(wallet)s, NULL::bigint, %(amount)s, %(balance_after)s FROM txn
-    UNION ALL
-    SELECT txn.id, NULL::bigint, house.id, %(counter_amount)s, NULL::bigint
-    FROM txn JOIN wallet_houseaccount house ON house.id = %(house_account)s
-    RETURNING house_account_id
-), moved AS (
-    UPDATE wallet_wallet SET balance = balance + %(amount)s WHERE id = %(wallet)s
-)
-SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn
-"""
-
-
-def _post(
-    *,
-    kind: str,
-    wallet: Wallet,
-    counter: _AccountKey,
-    amount: int,
-    aggregator: Aggregator | None = None,
-    round_: GameRound | None = None,
-    reference: str = "",
-    created_by=None,
-    memo: str = "",
-) -> LedgerTransaction:
-    """Write one balanced ledger transaction: `amount` on the (locked) wallet, its opposite on
-    the house account, and move the cached balance with it."""
-    new_balance = wallet.balance + amount
-    ledger = LedgerTransaction(
-        kind=kind,
-        mode=wallet.mode,
-        currency_id=wallet.currency_id,
-        wallet=wallet,
-        aggregator=aggregator,
-        round=round_,
-        reference=reference,
-        created_by=created_by,
-        memo=memo,
-        created_at=timezone.now(),
-    )
-    params = {
-        "kind": kind,
-        "mode": wallet.mode,
-        "currency": wallet.currency_id,
-        "wallet": wallet.pk,
-        "aggregator": aggregator.pk if aggregator else None,
-        "round": round_.pk if round_ else None,
-        "reference": reference,
-        "created_by": created_by.pk if created_by else None,
-        "memo": memo,
-        "created_at": ledger.created_at,
-        "amount": amount,
-        "balance_after": new_balance,
-        "counter_amount": -amount,
-        "house_account": _house_account_id(counter),
-    }
-    if connection.vendor != "postgresql":
-        # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
-        return _post_portably(ledger, wallet=wallet, amount=amount, house_account_id=params["house_account"])
-    with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, params)
-        ledger.pk, house_legs = cursor.fetchone()
-    if not house_legs:
-        # The remembered id was stale: relearn it and write the missing leg.
-        _house_account_ids.pop(counter, None)
-        LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(counter), amount=-amount)
-    ledger._state.adding, ledger._state.db = False, connection.alias
-    wallet.balance = new_balance
-    return ledger
-
-
-def _post_portably(
-    ledger: LedgerTransaction, *, wallet: Wallet, amount: int, house_account_id: int
-) -> LedgerTransaction:
-    ledger.save(force_insert=True)
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=wallet.balance + amount),
-            LedgerEntry(transaction=ledger, house_account_id=house_account_id, amount=-amount),
-        ]
-    )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
-    wallet.balance += amount
-    return ledger
-
-
-def _house_account_id(key: _AccountKey) -> int:
-    account_id = _house_account_ids.get(key)
-    if account_id is None:
-        account_id = _house_account_ids[key] = _house_account(key).pk
-    return account_id
-
-
-def _house_account(key: _AccountKey) -> HouseAccount:
-    lookup = key._asdict()
-    account = HouseAccount.objects.filter(**lookup).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():  # a savepoint: losing a creation race must not abort the caller
-            return HouseAccount.objects.create(**lookup)
-    except IntegrityError:
-        return HouseAccount.objects.get(**lookup)
-
-
-def _game_account_key(aggregator: Aggregator, wallet: Wallet) -> _AccountKey:
-    return _AccountKey(HouseAccount.Kind.GAME, wallet.currency_id, wallet.mode, aggregator.pk)
-
-
-# --- Wallets and staff money operations -----------------------------------------------------
-
-
-def wallet_open(*, player: Player, currency: Currency | str, mode: str = Mode.REAL) -> Wallet:
-    """The player's wallet in this currency and mode, created empty if it does not exist."""
-    currency_id = currency.pk if isinstance(currency, Currency) else currency
-    wallet, _ = Wallet.objects.get_or_create(player=player, currency_id=currency_id, mode=mode)
-    return wallet
-
-
-def _staff_post(
-    *, wallet_id: int, amount: int, kind: str, account_kind: str, staff_user, memo: str
-) -> LedgerTransaction:
-    if amount == 0:
-        raise WalletError(ErrorCode.VALIDATION_ERROR, "amount must not be zero")
-    try:
-        with transaction.atomic(durable=True):
-            wallet = lock_wallet(wallet_id)
-            if wallet.mode != Mode.REAL:
-                raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
-            if wallet.balance + amount < 0:
-                raise WalletError(
-                    ErrorCode.INSUFFICIENT_FUNDS,
-                    "insufficient funds",
-                    balance=wallet.balance,
-                    currency=wallet.currency_id,
-                )
-            counter = _AccountKey(account_kind, wallet.currency_id, wallet.mode)
-            return _post(kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo)
-    except WalletError:
-        raise
-    except DatabaseError as exc:
-        raise RetryLater() from exc
-
-
-def wallet_deposit(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
-    """Credit `amount` (> 0) from the cashier account. Locks the wallet."""
-    if amount <= 0:
-        raise WalletError(ErrorCode.VALIDATION_ERROR, "a deposit must be positive")
-    return _staff_post(
-        wallet_id=wallet_id,
-        amount=amount,
-        kind=LedgerTransaction.Kind.DEPOSIT,
-        account_kind=HouseAccount.Kind.CASHIER,
-        staff_user=staff_user,
-        memo=memo,
-    )
-
-
-def wallet_withdraw(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
-    """Debit `amount` (> 0) to the cashier account; refused if the balance does not cover it."""
-    if amount <= 0:
-        raise WalletError(ErrorCode.VALIDATION_ERROR, "a withdrawal must be positive")
-    return _staff_post(
-        wallet_id=wallet_id,
-        amount=-amount,
-        kind=LedgerTransaction.Kind.WITHDRAWAL,
-        account_kind=HouseAccount.Kind.CASHIER,
-        staff_user=staff_user,
-        memo=memo,
-    )
-
-
-def wallet_adjust(*, wallet_id: int, amount: int, staff_user, memo: str) -> LedgerTransaction:
-    """A signed correction by staff, with the reason in `memo` (required)."""
-    if not memo.strip():
-        raise WalletError(ErrorCode.VALIDATION_ERROR, "an adjustment needs a reason")
-    return _staff_post(
-        wallet_id=wallet_id,
-        amount=amount,
-        kind=LedgerTransaction.Kind.ADJUSTMENT,
-        account_kind=HouseAccount.Kind.ADJUSTMENT,
-        staff_user=staff_user,
-        memo=memo,
-    )
-
-
-def demo_wallet_top_up(*, wallet_id: int) -> LedgerTransaction | None:
-    """Bring a demo wallet back up to the configured play balance (play money, never real)."""
-    with transaction.atomic(durable=True):
-        wallet = lock_wallet(wallet_id)
-        if wallet.mode != Mode.DEMO:
-            raise WalletError(ErrorCode.VALIDATION_ERROR, "only demo wallets are topped up")
-        target = settings.DEMO_BALANCE_MAJOR_UNITS * 10**wallet.currency.exponent
-        if wallet.balance >= target:
-            return None
-        counter = _AccountKey(HouseAccount.Kind.DEMO_BANK, wallet.currency_id, Mode.DEMO)
-        return _post(
-            kind=LedgerTransaction.Kind.DEMO_TOP_UP, wallet=wallet, counter=counter, amount=target - wallet.balance
-        )

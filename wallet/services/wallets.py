@@ -1,0 +1,108 @@
+"""Wallets, staff money operations (deposit, withdrawal, adjustment) and demo play money."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+
+from casino.models import Currency, Player
+from games.models import Mode
+from wallet.errors import ErrorCode, RetryLater, WalletError
+from wallet.locks import lock_wallet
+from wallet.models import (
+    HouseAccount,
+    LedgerTransaction,
+    Wallet,
+)
+from wallet.services.ledger import AccountKey, post_transaction
+
+
+def wallet_open(*, player: Player, currency: Currency | str, mode: str = Mode.REAL) -> Wallet:
+    """The player's wallet in this currency and mode, created empty if it does not exist."""
+    currency_id = currency.pk if isinstance(currency, Currency) else currency
+    wallet, _ = Wallet.objects.get_or_create(player=player, currency_id=currency_id, mode=mode)
+    return wallet
+
+
+def _staff_post(
+    *, wallet_id: int, amount: int, kind: str, account_kind: str, staff_user, memo: str
+) -> LedgerTransaction:
+    if amount == 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "amount must not be zero")
+    try:
+        with transaction.atomic(durable=True):
+            wallet = lock_wallet(wallet_id)
+            if wallet.mode != Mode.REAL:
+                raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
+            if wallet.balance + amount < 0:
+                raise WalletError(
+                    ErrorCode.INSUFFICIENT_FUNDS,
+                    "insufficient funds",
+                    balance=wallet.balance,
+                    currency=wallet.currency_id,
+                )
+            counter = AccountKey(account_kind, wallet.currency_id, wallet.mode)
+            return post_transaction(
+                kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo
+            )
+    except WalletError:
+        raise
+    except DatabaseError as exc:
+        raise RetryLater() from exc
+
+
+def wallet_deposit(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
+    """Credit `amount` (> 0) from the cashier account. Locks the wallet."""
+    if amount <= 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "a deposit must be positive")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=amount,
+        kind=LedgerTransaction.Kind.DEPOSIT,
+        account_kind=HouseAccount.Kind.CASHIER,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def wallet_withdraw(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:
+    """Debit `amount` (> 0) to the cashier account; refused if the balance does not cover it."""
+    if amount <= 0:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "a withdrawal must be positive")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=-amount,
+        kind=LedgerTransaction.Kind.WITHDRAWAL,
+        account_kind=HouseAccount.Kind.CASHIER,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def wallet_adjust(*, wallet_id: int, amount: int, staff_user, memo: str) -> LedgerTransaction:
+    """A signed correction by staff, with the reason in `memo` (required)."""
+    if not memo.strip():
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "an adjustment needs a reason")
+    return _staff_post(
+        wallet_id=wallet_id,
+        amount=amount,
+        kind=LedgerTransaction.Kind.ADJUSTMENT,
+        account_kind=HouseAccount.Kind.ADJUSTMENT,
+        staff_user=staff_user,
+        memo=memo,
+    )
+
+
+def demo_wallet_top_up(*, wallet_id: int) -> LedgerTransaction | None:
+    """Bring a demo wallet back up to the configured play balance (play money, never real)."""
+    with transaction.atomic(durable=True):
+        wallet = lock_wallet(wallet_id)
+        if wallet.mode != Mode.DEMO:
+            raise WalletError(ErrorCode.VALIDATION_ERROR, "only demo wallets are topped up")
+        target = settings.DEMO_BALANCE_MAJOR_UNITS * 10**wallet.currency.exponent
+        if wallet.balance >= target:
+            return None
+        counter = AccountKey(HouseAccount.Kind.DEMO_BANK, wallet.currency_id, Mode.DEMO)
+        return post_transaction(
+            kind=LedgerTransaction.Kind.DEMO_TOP_UP, wallet=wallet, counter=counter, amount=target - wallet.balance
+        )
