@@ -2,8 +2,8 @@
 
 Lock order: a money operation locks exactly one wallet row. Rounds and aggregator
 transaction records are only read or written while their wallet is locked, so they need no
-lock of their own. If an operation ever needs two wallets, it must lock them by ascending pk
-(lock_wallets), so two such operations can never deadlock.
+lock of their own. An operation that ever needs two wallets must lock them by ascending pk
+in one statement, so two such operations can never deadlock.
 
 A lock that cannot be had within DB_LOCK_TIMEOUT_MS (PostgreSQL `lock_timeout`, set on the
 connection) raises OperationalError, which the services turn into RetryLater.
@@ -58,8 +58,3 @@ def lock_wallet(wallet_id: int) -> Wallet:
     # All money calls of one player in one currency serialise here: the balance check and the
     # debit must see the same balance, and a resend must see the first call's record.
     return Wallet.objects.select_for_update().select_related("currency").get(pk=wallet_id)
-
-
-def lock_wallets(wallet_ids: list[int]) -> list[Wallet]:
-    # Ascending pk: the fixed order that rules out deadlocks between multi-wallet operations.
-    return list(Wallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk"))

@@ -3,10 +3,11 @@ list the games, launch one (contract item 3). Authenticated with the front end's
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
+
+from games.sandbox.launch import parse_expires
 
 
 class FrontendError(Exception):
@@ -91,14 +92,7 @@ def _json(response):
 
 
 def _timestamp(value) -> float | None:
+    """The launch answer's expires_at: Unix seconds as a number, else as launch URLs carry it."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    if isinstance(value, str):
-        if value.isdigit():
-            return float(value)
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return moment.timestamp() if moment.tzinfo else None
-    return None
+    return parse_expires(value) if isinstance(value, str) else None
