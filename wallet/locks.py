@@ -17,37 +17,44 @@ from wallet import rows
 from wallet.models import Wallet
 
 
-def lock_session_wallet(*, token: str, aggregator_id: int) -> GameSession | None:
-    """An aggregator's session, with its player, and its wallet row locked: one query.
+def lock_session_wallet(
+    *, token: str, aggregator_id: int, then: tuple[rows.Query, ...] = ()
+) -> tuple[GameSession | None, list]:
+    """An aggregator's session, with its player, and its wallet row locked: one query. Returns
+    the session (None if there is none) and the answers of the `then` queries, which run after
+    the lock is granted, so they see everything its previous holder committed.
 
-    The lock is the same as lock_wallet's (the wallet row only: OF w); finding the session in
-    the same statement saves a round trip on every money call.
+    The lock is the same as lock_wallet's (the wallet row only: OF w). Finding the session in
+    the same statement, and sending the reads that follow it together (rows.select_in_order),
+    makes the lock and everything a money call must read one round trip.
     """
     # All money calls of one player in one currency serialise here (see lock_wallet). SQLite
     # (`make run` without a database) has no row locks: its transactions begin IMMEDIATE,
     # which serialises every writer (settings).
     lock = " FOR UPDATE OF w" if connection.vendor == "postgresql" else ""
-    return _session(token, aggregator_id, lock)
+    found, *answers = rows.select_in_order(_session_query(token, aggregator_id, lock), *then)
+    return _session(found), answers
 
 
 def find_session(*, token: str, aggregator_id: int) -> GameSession | None:
     """The same session, player and wallet, read without a lock (balance calls)."""
-    return _session(token, aggregator_id, "")
+    return _session(rows.select(_session_query(token, aggregator_id, "")))
 
 
-def _session(token: str, aggregator_id: int, lock: str) -> GameSession | None:
+def _session_query(token: str, aggregator_id: int, lock: str) -> rows.Query:
     # Written out (wallet/rows.py): it is what GameSession.objects.select_related("player",
     # "wallet").filter(token=..., aggregator_id=...) sends, without compiling it on every call.
-    found = rows.select(
+    return rows.Query(
         f"SELECT {rows.columns(GameSession, 's')}, {rows.columns(Player, 'p')}, {rows.columns(Wallet, 'w')}"  # noqa: S608
         " FROM games_gamesession s JOIN casino_player p ON p.id = s.player_id"
         " JOIN wallet_wallet w ON w.id = s.wallet_id"
         f" WHERE s.token = %s AND s.aggregator_id = %s{lock}",
         [token, aggregator_id],
-        (GameSession, "s"),
-        (Player, "p"),
-        (Wallet, "w"),
+        ((GameSession, "s"), (Player, "p"), (Wallet, "w")),
     )
+
+
+def _session(found: list) -> GameSession | None:
     if not found:
         return None
     session, session.player, session.wallet = found[0]

@@ -1,18 +1,28 @@
-"""Model instances from hand-written SELECTs, for the few queries on every money call.
+"""Hand-written statements for the few queries on every money call.
 
 Compiling a queryset costs more CPU than PostgreSQL spends running these indexed lookups, and
-the money path runs them on every bet, win and rollback. Here the column list is written once
-per process from the model's own fields (so it follows the model), the statement is sent as
-is, and each row becomes an instance through Model.from_db with the fields' converters,
+the money path runs them on every bet, win and rollback. Here column lists are written once
+per process from the models' own fields (so they follow the models), statements are sent as
+they are, and each row becomes an instance through Model.from_db with the fields' converters,
 exactly as a queryset would build it.
 """
 
 from __future__ import annotations
 
 import functools
+from contextlib import ExitStack
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Model
+
+
+class Query(NamedTuple):
+    """A SELECT whose select list is columns(m, a) for each (m, a) in `models`, in that order."""
+
+    sql: str
+    params: list
+    models: tuple[tuple[type[Model], str], ...]
 
 
 @functools.cache
@@ -30,13 +40,38 @@ def columns(model: type[Model], alias: str) -> str:
     return _reader(model, alias)[0]
 
 
-def select(sql: str, params: list, *models: tuple[type[Model], str]) -> list[tuple[Model, ...]]:
-    """Run `sql` (whose select list is columns(m, a) for each (m, a) in `models`, in that order)
-    and return one tuple of instances per row."""
-    readers = [_reader(model, alias) for model, alias in models]
+def select(query: Query) -> list[tuple[Model, ...]]:
+    """Run `query` and return one tuple of instances per row."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        cursor.execute(query.sql, query.params)
+        return _instances(cursor.fetchall(), query.models)
+
+
+def select_in_order(*queries: Query) -> list[list[tuple[Model, ...]]]:
+    """Run `queries` one after the other and return select()'s answer for each.
+
+    On PostgreSQL they travel together (pipeline mode: one round trip), and the server still
+    runs each only after the one before it is done, with a snapshot of its own: a query after
+    one that waited for a row lock sees everything committed before the lock was granted.
+    """
+    if connection.vendor != "postgresql":
+        return [select(query) for query in queries]
+    connection.ensure_connection()
+    # Errors of a pipeline may surface when it is synced, outside the cursors' own wrapping:
+    # wrap_database_errors gives them Django's exception classes there too.
+    with connection.wrap_database_errors, ExitStack() as stack:
+        stack.enter_context(connection.connection.pipeline())
+        cursors = []
+        for query in queries:
+            cursor = stack.enter_context(connection.cursor())
+            cursor.execute(query.sql, query.params)
+            cursors.append(cursor)
+        fetched = [cursor.fetchall() for cursor in cursors]
+    return [_instances(rows, query.models) for rows, query in zip(fetched, queries, strict=True)]
+
+
+def _instances(rows: list[tuple], models: tuple[tuple[type[Model], str], ...]) -> list[tuple[Model, ...]]:
+    readers = [_reader(model, alias) for model, alias in models]
     result = []
     for row in rows:
         instances, start = [], 0
@@ -52,27 +87,42 @@ def select(sql: str, params: list, *models: tuple[type[Model], str]) -> list[tup
 
 
 @functools.cache
-def _insert_statement(model: type[Model]) -> tuple[str, list]:
+def _insert_columns(model: type[Model]) -> tuple[str, list]:
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(f'"{field.column}"' for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES ({placeholders})'  # noqa: S608
-        f' RETURNING "{model._meta.pk.column}"'
-    )
-    return sql, fields
+    return ", ".join(f'"{field.column}"' for field in fields), fields
 
 
-def insert(instance: Model) -> Model:
-    """INSERT `instance` as Model.save() would for a new row, and set its pk.
+def insert_values(instance: Model, **expressions: str) -> tuple[str, list]:
+    """`INSERT INTO <table> (<columns>) VALUES (...)` for `instance` as Model.save() would write
+    it, and its parameters. A field named (by attname) in `expressions` takes that SQL
+    expression instead of a parameter: the id of a row inserted by the same statement.
 
     Each field prepares its value as in save() (auto_now dates, JSON, foreign keys); no model
     signals are sent (the money tables have none, and money code uses none).
     """
-    sql, fields = _insert_statement(type(instance))
-    params = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
+    columns, fields = _insert_columns(type(instance))
+    placeholders, params = [], []
+    for field in fields:
+        expression = expressions.get(field.attname)
+        if expression is not None:
+            placeholders.append(expression)
+            continue
+        placeholders.append("%s")
+        params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+    sql = f'INSERT INTO "{instance._meta.db_table}" ({columns}) VALUES ({", ".join(placeholders)})'  # noqa: S608
+    return sql, params
+
+
+def insert(instance: Model) -> Model:
+    """INSERT `instance` as Model.save() would for a new row, and set its pk."""
+    sql, params = insert_values(instance)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(f'{sql} RETURNING "{instance._meta.pk.column}"', params)
         instance.pk = cursor.fetchone()[0]
-    instance._state.adding, instance._state.db = False, connection.alias
+    saved(instance)
     return instance
+
+
+def saved(instance: Model) -> None:
+    """Mark `instance` as a row of the database (its pk already set), as save() leaves it."""
+    instance._state.adding, instance._state.db = False, connection.alias

@@ -4,7 +4,7 @@ Runs the WSGI application in this process (no server, no load generator) against
 that `make bench` seeded (BENCH_DB, default casino_bench: run `make bench` once first) and
 prints, per call kind: the median process CPU per request and the statements sent to the
 database. Usage: `.venv/bin/python scripts/bench/cpu.py [rounds]` (default 2000);
-`CPU_PROFILE=1` adds a cProfile of the bets (CPU clock), top 25 by own time.
+`CPU_PROFILE=1` prints a cProfile (CPU clock) instead: top CPU_TOP (25) by CPU_SORT (tottime).
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ def main() -> None:
         profiler.enable()
         play(rounds)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats(os.environ.get("CPU_SORT", "tottime")).print_stats(int(os.environ.get("CPU_TOP", "25")))
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("CPU_SORT", "tottime"))
+        stats.print_stats(int(os.environ.get("CPU_TOP", "25")))
         return
     samples, counts = play(rounds)
     print(f"{'call':<14}{'CPU ms (median)':>16}{'statements':>12}")

@@ -9,8 +9,9 @@
      full spread     the real mix (bet, win, rollback, resends, balance), over all players
      ceiling hot     the bare endpoint, every call on one account
      full hot        the real mix, every call on one player
-4. Prints requests/s, p50/p95/p99 and errors per scenario, full / ceiling ratios against the
-   targets of issue 5, and the result of check_ledger.
+4. Prints requests/s, p50/p95/p99 and errors per scenario, the CPU each request cost the server,
+   the database and the load generator, full / ceiling ratios against the targets of issue 5,
+   and the result of check_ledger.
 
 Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
@@ -25,6 +26,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -289,6 +291,32 @@ def read_stats(csv_prefix: Path) -> dict:
     }
 
 
+def cpu_seconds(server: subprocess.Popen) -> dict:
+    """CPU time used so far by the server (gunicorn's process group), the database (every
+    `postgres` process: the bench is assumed to be its only client) and the load generator
+    (this process's finished children: locust)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    server_ticks = database_ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        group, ticks = int(fields[2]), int(fields[11]) + int(fields[12])  # pgrp, utime + stime
+        if group == server.pid:
+            server_ticks += ticks
+        elif comm == "postgres":
+            database_ticks += ticks
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "server": server_ticks / tick,
+        "database": database_ticks / tick,
+        "load generator": children.ru_utime + children.ru_stime,
+    }
+
+
 def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
     out = OUT / "profile-full-spread.txt"
     command = [
@@ -332,6 +360,12 @@ def report(results: dict) -> list[str]:
             f"full {kind} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms, no errors): "
             f"{'MET' if met else 'MISSED'}"
         )
+    lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'total':>8}"]
+    for name, r in results.items():
+        cpu = r.get("cpu_ms_per_request")
+        if cpu:
+            parts = [cpu["server"], cpu["database"], cpu["load generator"]]
+            lines.append(f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{sum(parts):>8.2f}")
     return lines + [""] + verdicts
 
 
@@ -364,7 +398,13 @@ def main() -> int:
             target, players = SCENARIOS[name]
             profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
             log(f"{name}: {SECONDS} s")
+            before = cpu_seconds(server)
             results[name] = run_locust(target, players, SECONDS, OUT / name.replace(" ", "-"))
+            after = cpu_seconds(server)
+            requests = max(results[name]["requests"], 1)
+            results[name]["cpu_ms_per_request"] = {
+                part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before
+            }
             if profiler is not None:
                 profiler.wait(timeout=SECONDS + 30)
     finally:

@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from games.models import Aggregator
+from wallet import rows
 from wallet.models import (
     GameRound,
     HouseAccount,
@@ -32,31 +33,19 @@ class AccountKey(NamedTuple):
 # statement joins it against the table, and a stale one (a rolled-back creation) is relearned.
 _house_account_ids: dict[AccountKey, int] = {}
 
-# One statement, one round trip: the ledger transaction, its two legs and the cached balance.
-# The house leg is written only if the hinted account exists; the statement says how many
-# house legs it wrote. The deferred trigger of migration 0002 still checks the sum at commit.
-_POST_SQL = """
-WITH txn AS (
-    INSERT INTO wallet_ledgertransaction
-        (kind, mode, currency_id, wallet_id, aggregator_id, round_id, reference, created_by_id, memo, created_at)
-    VALUES (%(kind)s, %(mode)s, %(currency)s, %(wallet)s, %(aggregator)s, %(round)s, %(reference)s,
-            %(created_by)s, %(memo)s, %(created_at)s)
-    RETURNING id
-), legs AS (
-    INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
-    SELECT txn.id, %(wallet)s, NULL::bigint, %(amount)s, %(balance_after)s FROM txn
-    UNION ALL
-    SELECT txn.id, NULL::bigint, house.id, %(counter_amount)s, NULL::bigint
-    FROM txn JOIN wallet_houseaccount house ON house.id = %(house_account)s
-    RETURNING house_account_id
-), moved AS (
-    UPDATE wallet_wallet SET balance = balance + %(amount)s WHERE id = %(wallet)s
-)
-SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn
-"""
+
+class Posting(NamedTuple):
+    """One balanced ledger transaction, ready to be written: `amount` on the (locked) wallet,
+    its opposite on the house account `counter`."""
+
+    ledger: LedgerTransaction  # unsaved
+    wallet: Wallet
+    counter: AccountKey
+    amount: int
+    balance_after: int
 
 
-def post_transaction(
+def posting(
     *,
     kind: str,
     wallet: Wallet,
@@ -67,10 +56,8 @@ def post_transaction(
     reference: str = "",
     created_by=None,
     memo: str = "",
-) -> LedgerTransaction:
-    """Write one balanced ledger transaction: `amount` on the (locked) wallet, its opposite on
-    the house account, and move the cached balance with it."""
-    new_balance = wallet.balance + amount
+) -> Posting:
+    """What post_transaction writes, unwritten (a money call writes it with its other rows)."""
     ledger = LedgerTransaction(
         kind=kind,
         mode=wallet.mode,
@@ -83,49 +70,85 @@ def post_transaction(
         memo=memo,
         created_at=timezone.now(),
     )
-    params = {
-        "kind": kind,
-        "mode": wallet.mode,
-        "currency": wallet.currency_id,
-        "wallet": wallet.pk,
-        "aggregator": aggregator.pk if aggregator else None,
-        "round": round_.pk if round_ else None,
-        "reference": reference,
-        "created_by": created_by.pk if created_by else None,
-        "memo": memo,
-        "created_at": ledger.created_at,
-        "amount": amount,
-        "balance_after": new_balance,
-        "counter_amount": -amount,
-        "house_account": _house_account_id(counter),
-    }
+    return Posting(ledger, wallet, counter, amount, wallet.balance + amount)
+
+
+def post_transaction(**fields) -> LedgerTransaction:
+    """Write one balanced ledger transaction (the arguments of posting()): `amount` on the
+    (locked) wallet, its opposite on the house account, and move the cached balance with it."""
+    entry = posting(**fields)
     if connection.vendor != "postgresql":
         # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
-        return _post_portably(ledger, wallet=wallet, amount=amount, house_account_id=params["house_account"])
+        return post_step_by_step(entry)
+    ctes, params = posting_ctes(entry)
     with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, params)
-        ledger.pk, house_legs = cursor.fetchone()
+        # Only our own SQL fragments are joined here; every value is a parameter.
+        sql = f"WITH {ctes} SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn"  # noqa: S608
+        cursor.execute(sql, params)
+        ledger_id, house_legs = cursor.fetchone()
+    return posted(entry, ledger_id, house_legs)
+
+
+def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:
+    """The common table expressions that write `entry` in one statement, and their parameters:
+    `txn` (the ledger transaction: RETURNING id), `legs` (both legs: RETURNING house_account_id;
+    the house leg only if the remembered account exists) and `moved` (the cached balance).
+    `expressions` go to rows.insert_values for the transaction (a round inserted alongside).
+    The deferred trigger of migration 0002 checks the sum at commit."""
+    insert_txn, txn_params = rows.insert_values(entry.ledger, **expressions)
+    wallet_id = entry.wallet.pk
+    ctes = (
+        f"txn AS ({insert_txn} RETURNING id), "  # noqa: S608 - own fragments; values are parameters
+        "legs AS ("
+        "INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)"
+        " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint FROM txn"
+        " UNION ALL"
+        " SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
+        " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
+        " RETURNING house_account_id), "
+        "moved AS (UPDATE wallet_wallet SET balance = balance + %s WHERE id = %s)"
+    )
+    amount = entry.amount
+    params = [
+        *txn_params,
+        wallet_id,
+        amount,
+        entry.balance_after,
+        -amount,
+        _house_account_id(entry.counter),
+        amount,
+        wallet_id,
+    ]
+    return ctes, params
+
+
+def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction:
+    """Bring `entry` up to date after posting_ctes() wrote it as `ledger_id`."""
+    ledger = entry.ledger
+    ledger.pk = ledger_id
+    rows.saved(ledger)
     if not house_legs:
         # The remembered id was stale: relearn it and write the missing leg.
-        _house_account_ids.pop(counter, None)
-        LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(counter), amount=-amount)
-    ledger._state.adding, ledger._state.db = False, connection.alias
-    wallet.balance = new_balance
+        _house_account_ids.pop(entry.counter, None)
+        LedgerEntry.objects.create(
+            transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-entry.amount
+        )
+    entry.wallet.balance = entry.balance_after
     return ledger
 
 
-def _post_portably(
-    ledger: LedgerTransaction, *, wallet: Wallet, amount: int, house_account_id: int
-) -> LedgerTransaction:
+def post_step_by_step(entry: Posting) -> LedgerTransaction:
+    """The same rows as posting_ctes(), one statement each (databases without INSERT in WITH)."""
+    ledger, wallet, amount = entry.ledger, entry.wallet, entry.amount
     ledger.save(force_insert=True)
     LedgerEntry.objects.bulk_create(
         [
-            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=wallet.balance + amount),
-            LedgerEntry(transaction=ledger, house_account_id=house_account_id, amount=-amount),
+            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=entry.balance_after),
+            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-amount),
         ]
     )
     Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
-    wallet.balance += amount
+    wallet.balance = entry.balance_after
     return ledger
 
 

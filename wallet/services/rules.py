@@ -1,0 +1,292 @@
+"""What a bet, win or rollback does: the wallet's rules, decided without touching the database.
+
+calls.py reads everything a call needs under the wallet lock (Known), decide() turns it into a
+Decision (or a refusal), and writes.py writes that decision in one statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from casino.models import Player
+from games.models import Aggregator, GameSession
+from wallet.errors import ErrorCode, WalletError
+from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
+from wallet.services.ledger import Posting, game_account_key, posting
+
+Kind = AggregatorTransaction.Kind
+Outcome = AggregatorTransaction.Outcome
+
+
+class SpinType:
+    CASH = "cash"
+    FREE = "free"
+    PROMO = "promo"
+    TOURNAMENT = "tournament"
+    ALL = (CASH, FREE, PROMO, TOURNAMENT)
+    # Wins of these spins need no bet in their round: the aggregator or a promotion pays them.
+    WITHOUT_BET = frozenset({FREE, PROMO, TOURNAMENT})
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoneyCall:
+    """A bet, win or rollback as any protocol hands it to the wallet, already parsed."""
+
+    aggregator: Aggregator
+    kind: str
+    transaction_id: str
+    player_id: str
+    session_token: str
+    currency: str
+    amount: int | None
+    round_id: str = ""
+    game_code: str = ""
+    spin_type: str = SpinType.CASH
+    round_closed: bool = False
+    # Rollback: the transaction it cancels. Win: its bet, for protocols that name it (Hub88).
+    reference_id: str = ""
+    # When True (protocols whose free bets are paid by the aggregator) a bet debits nothing.
+    is_free: bool = False
+
+    def content(self) -> dict:
+        """The fields a resend must repeat exactly (round_closed is deliberately not one)."""
+        return {
+            "kind": self.kind,
+            "player_id": self.player_id,
+            "session_token": self.session_token,
+            "amount": self.amount,
+            "currency": self.currency,
+            "round_id": self.round_id,
+            "game_code": self.game_code,
+            "spin_type": self.spin_type,
+            "reference_id": self.reference_id,
+        }
+
+
+class Known:
+    """What a call reads under the wallet lock: the records of the transactions it names (its
+    own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
+    name them, and the rounds (the call's own, and the round of the transaction it names)."""
+
+    def __init__(self, records: list[AggregatorTransaction], rounds: list[GameRound]):
+        self.records = records
+        self.rounds = rounds
+
+    def record(self, external_id: str) -> AggregatorTransaction | None:
+        return next((r for r in self.records if r.external_id == external_id), None)
+
+    def _rollbacks_of(self, external_id: str, outcome: str) -> bool:
+        return any(
+            r.kind == Kind.ROLLBACK and r.reference_id == external_id and r.outcome == outcome for r in self.records
+        )
+
+    def tombstone(self, external_id: str) -> bool:
+        """A rollback of this transaction arrived before it did."""
+        return self._rollbacks_of(external_id, Outcome.TOMBSTONE)
+
+    def rolled_back(self, bet: AggregatorTransaction) -> bool:
+        return self._rollbacks_of(bet.external_id, Outcome.APPLIED)
+
+    def round_named(self, call: MoneyCall, wallet: Wallet) -> GameRound | None:
+        if not call.round_id:
+            return None
+        round_ = next((r for r in self.rounds if r.external_id == call.round_id), None)
+        if round_ is not None and round_.wallet_id != wallet.pk:
+            raise WalletError(
+                ErrorCode.VALIDATION_ERROR, f"round {call.round_id!r} belongs to another player or wallet"
+            )
+        return round_
+
+    def round_of(self, record: AggregatorTransaction) -> GameRound | None:
+        return next((r for r in self.rounds if r.pk == record.round_id), None)
+
+
+@dataclass
+class RoundChange:
+    """What a call adds to its round's counts, and whether it closes the round."""
+
+    closes: bool
+    live_bets: int = 0
+    rolled_back_bets: int = 0
+    bet_total: int = 0
+    win_total: int = 0
+
+
+@dataclass
+class Decision:
+    """What a call does: its outcome and answer, the round it belongs to (a new, unsaved one,
+    whose counts are already set; or an existing one, changed by `round_change`) and the ledger
+    transaction it posts."""
+
+    outcome: str
+    code: str = "OK"
+    message: str = ""
+    round: GameRound | None = None
+    round_change: RoundChange | None = None
+    posting: Posting | None = None
+
+
+def decide(call: MoneyCall, session: GameSession, known: Known) -> Decision:
+    """The call's Decision; raises WalletError for a refusal."""
+    rule = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[call.kind]
+    return rule(call, session, session.wallet, known)
+
+
+def _refuse(code: ErrorCode, message: str) -> WalletError:
+    return WalletError(code, message)
+
+
+def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
+    if session.is_expired:
+        raise _refuse(ErrorCode.SESSION_EXPIRED, "the session has expired")
+    _check_currency(call, session)
+    player = session.player
+    if player.status == Player.Status.BLOCKED:
+        raise _refuse(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
+    if player.status == Player.Status.SELF_EXCLUDED:
+        raise _refuse(ErrorCode.RG_BLOCKED, "the player is self-excluded")
+    if known.tombstone(call.transaction_id):
+        raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "this bet was rolled back before it arrived")
+    round_ = known.round_named(call, wallet)
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+    debit = 0 if call.is_free else call.amount
+    if wallet.balance < debit:
+        raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
+
+    round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit))
+    return Decision(
+        outcome=Outcome.APPLIED if debit else Outcome.NO_OP,
+        round=round_,
+        round_change=change,
+        posting=_posting(call, wallet, LedgerTransaction.Kind.BET, -debit, round_) if debit else None,
+    )
+
+
+def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
+    # No expiry check: a win of a round begun in time is owed to the player whenever it comes.
+    _check_currency(call, session)
+    round_ = known.round_named(call, wallet)
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+    if call.reference_id:
+        _check_win_reference(call, known)
+    elif call.spin_type not in SpinType.WITHOUT_BET:
+        if round_ is None or round_.live_bets == 0:
+            if round_ is not None and round_.rolled_back_bets:
+                raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the round's bet was rolled back")
+            raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round")
+
+    amount = call.amount or 0
+    round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, win_total=amount))
+    return Decision(
+        outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
+        round=round_,
+        round_change=change,
+        posting=_posting(call, wallet, LedgerTransaction.Kind.WIN, amount, round_) if amount else None,
+    )
+
+
+def _check_win_reference(call: MoneyCall, known: Known) -> None:
+    bet = known.record(call.reference_id)
+    if bet is None:
+        if known.tombstone(call.reference_id):
+            raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no bet {call.reference_id!r}")
+    if bet.kind != Kind.BET or bet.outcome == Outcome.REFUSED:
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no accepted bet {call.reference_id!r}")
+    if known.rolled_back(bet):
+        raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
+
+
+def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
+    # No expiry check either: the aggregator must be able to cancel a bet it is unsure of.
+    _check_currency(call, session)
+    target = known.record(call.reference_id)
+    if target is None:
+        # A rollback overtook its bet (or the bet never reached us). Remember it: the bet, if
+        # it comes, is refused. The round learns of it, so a win in it is refused as well.
+        round_, change = known.round_named(call, wallet), None
+        if (round_ is None and call.round_id) or (round_ is not None and not round_.is_closed):
+            round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, rolled_back_bets=1))
+        return Decision(
+            outcome=Outcome.TOMBSTONE,
+            round=round_,
+            round_change=change,
+            message="bet not seen; remembered as rolled back",
+        )
+    if target.kind != Kind.BET:
+        raise _refuse(
+            ErrorCode.TRANSACTION_ALREADY_SETTLED, f"{target.kind} {target.external_id!r} cannot be rolled back"
+        )
+    if target.wallet_id != wallet.pk:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "the transaction belongs to another player or wallet")
+    round_ = known.round_of(target)
+    if target.outcome == Outcome.REFUSED:
+        return Decision(outcome=Outcome.NO_OP, round=round_, message="the bet was refused; nothing to roll back")
+    if known.rolled_back(target):
+        return Decision(outcome=Outcome.NO_OP, round=round_, message="the bet was already rolled back")
+    if call.amount is not None and call.amount != target.amount:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, f"amount must equal the bet's ({target.amount})")
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.TRANSACTION_ALREADY_SETTLED, "the bet's round is closed")
+
+    refund = target.amount if target.ledger_transaction_id else 0  # a free bet debited nothing
+    change = RoundChange(call.round_closed, live_bets=-1, rolled_back_bets=1, bet_total=-refund)
+    return Decision(
+        outcome=Outcome.APPLIED if refund else Outcome.NO_OP,
+        round=round_,
+        round_change=change if round_ is not None else None,
+        posting=_posting(
+            call, wallet, LedgerTransaction.Kind.ROLLBACK, refund, round_, memo=f"rollback of {target.external_id}"
+        )
+        if refund
+        else None,
+    )
+
+
+def _check_currency(call: MoneyCall, session: GameSession) -> None:
+    if call.currency != session.currency_id:
+        raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"the session's currency is {session.currency_id}")
+
+
+def _round_for(
+    call: MoneyCall, session: GameSession, round_: GameRound | None, change: RoundChange
+) -> tuple[GameRound, RoundChange | None]:
+    """The call's round and the change to write to it: `round_` and `change`; without a round,
+    a new (unsaved) one that starts with `change`'s counts (one INSERT, no UPDATE)."""
+    if round_ is not None:
+        return round_, change
+    # Safe without a lock of its own: rounds are only created under their wallet's lock.
+    now = timezone.now()
+    new_round = GameRound(
+        aggregator=call.aggregator,
+        external_id=call.round_id or f"tx:{call.transaction_id}",
+        wallet=session.wallet,
+        session=session,
+        game_code=call.game_code,
+        status=GameRound.Status.CLOSED if change.closes else GameRound.Status.OPEN,
+        closed_at=now if change.closes else None,
+        live_bets=change.live_bets,
+        rolled_back_bets=change.rolled_back_bets,
+        bet_total=change.bet_total,
+        win_total=change.win_total,
+    )
+    return new_round, None
+
+
+def _posting(
+    call: MoneyCall, wallet: Wallet, kind: str, amount: int, round_: GameRound | None, memo: str = ""
+) -> Posting:
+    return posting(
+        kind=kind,
+        wallet=wallet,
+        counter=game_account_key(call.aggregator, wallet),
+        amount=amount,
+        aggregator=call.aggregator,
+        round_=round_,
+        reference=call.transaction_id,
+        memo=memo,
+    )
