@@ -13,6 +13,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from wallet import rows
+
 CEILING_TABLES = [
     "CREATE TABLE bench_account (id bigint PRIMARY KEY, balance bigint NOT NULL)",
     """
@@ -40,7 +42,9 @@ def create_ceiling_tables(*, accounts: int, balance: int) -> None:
 @require_POST
 def ceiling(request):
     payload = json.loads(request.body)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The money path's cursor (prepared statements on PostgreSQL): the floor is measured with
+    # the same tools as the calls it is compared with.
+    with transaction.atomic(), rows.cursor() as cursor:
         # The UPDATE takes the row lock, as lock_wallet's SELECT ... FOR UPDATE does.
         cursor.execute(
             "UPDATE bench_account SET balance = balance - %s WHERE id = %s RETURNING balance",

@@ -10,8 +10,8 @@
      ceiling hot     the bare endpoint, every call on one account
      full hot        the real mix, every call on one player
 4. Prints requests/s, p50/p95/p99 and errors per scenario, the CPU each request cost the server,
-   the database and the load generator, full / ceiling ratios against the targets of issue 5,
-   and the result of check_ledger.
+   the database, the load generator and the rest of the machine,
+   full / ceiling ratios against the targets of issue 5, and the result of check_ledger.
 
 Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
@@ -30,6 +30,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import timedelta
@@ -291,30 +292,58 @@ def read_stats(csv_prefix: Path) -> dict:
     }
 
 
-def cpu_seconds(server: subprocess.Popen) -> dict:
-    """CPU time used so far by the server (gunicorn's process group), the database (every
-    `postgres` process: the bench is assumed to be its only client) and the load generator
-    (this process's finished children: locust)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    server_ticks = database_ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue  # the process ended meanwhile
-        comm = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text[text.rindex(")") + 2 :].split()
-        group, ticks = int(fields[2]), int(fields[11]) + int(fields[12])  # pgrp, utime + stime
-        if group == server.pid:
-            server_ticks += ticks
-        elif comm == "postgres":
-            database_ticks += ticks
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {
-        "server": server_ticks / tick,
-        "database": database_ticks / tick,
-        "load generator": children.ru_utime + children.ru_stime,
-    }
+class CpuMeter:
+    """CPU time used by the server (gunicorn's process group), the database (`postgres`
+    processes), the load generator (this process's finished children: locust) and the rest of
+    the machine (/proc/stat's busy time less those three). A thread samples the processes twice
+    a second and adds up each one's growth, so a database backend that ends (persistent
+    connections are renewed every DB_CONN_MAX_AGE) loses at most half a second."""
+
+    def __init__(self, server: subprocess.Popen):
+        self.server_group = server.pid
+        self.seen: dict[int, tuple[str, int]] = {}  # pid -> (part, ticks at the last sample)
+        self.ticks = {"server": 0, "database": 0}
+        self.lock = threading.Lock()
+        threading.Thread(target=self._sample_forever, daemon=True).start()
+
+    def _sample_forever(self) -> None:
+        while True:
+            self._sample()
+            time.sleep(0.5)
+
+    def _sample(self) -> None:
+        with self.lock:
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    text = stat.read_text()
+                except OSError:
+                    continue  # the process ended meanwhile
+                pid, comm = int(stat.parent.name), text[text.index("(") + 1 : text.rindex(")")]
+                fields = text.rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.server_group:  # pgrp
+                    part = "server"
+                elif comm == "postgres":
+                    part = "database"
+                else:
+                    continue
+                ticks = int(fields[11]) + int(fields[12])  # utime + stime
+                _part, before = self.seen.get(pid, (part, 0))
+                self.ticks[part] += ticks - before
+                self.seen[pid] = (part, ticks)
+
+    def read(self) -> dict:
+        self._sample()
+        tick = os.sysconf("SC_CLK_TCK")
+        with open("/proc/stat") as handle:
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, handle.readline().split()[1:9])
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        parts = {
+            "server": self.ticks["server"] / tick,
+            "database": self.ticks["database"] / tick,
+            "load generator": children.ru_utime + children.ru_stime,
+        }
+        parts["other"] = (user + nice + system + irq + softirq + steal) / tick - sum(parts.values())
+        return parts
 
 
 def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
@@ -360,12 +389,14 @@ def report(results: dict) -> list[str]:
             f"full {kind} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms, no errors): "
             f"{'MET' if met else 'MISSED'}"
         )
-    lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'total':>8}"]
+    lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"]
     for name, r in results.items():
         cpu = r.get("cpu_ms_per_request")
         if cpu:
-            parts = [cpu["server"], cpu["database"], cpu["load generator"]]
-            lines.append(f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{sum(parts):>8.2f}")
+            parts = [cpu["server"], cpu["database"], cpu["load generator"], cpu["other"]]
+            lines.append(
+                f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
+            )
     return lines + [""] + verdicts
 
 
@@ -390,6 +421,7 @@ def main() -> int:
     log(f"seeded {PLAYERS} players in {time.monotonic() - started:.0f} s")
 
     server = start_server()
+    meter = CpuMeter(server)
     results = {}
     try:
         if WARMUP:
@@ -398,9 +430,9 @@ def main() -> int:
             target, players = SCENARIOS[name]
             profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
             log(f"{name}: {SECONDS} s")
-            before = cpu_seconds(server)
+            before = meter.read()
             results[name] = run_locust(target, players, SECONDS, OUT / name.replace(" ", "-"))
-            after = cpu_seconds(server)
+            after = meter.read()
             requests = max(results[name]["requests"], 1)
             results[name]["cpu_ms_per_request"] = {
                 part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before

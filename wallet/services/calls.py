@@ -181,30 +181,52 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
 def _lock_and_read(call: MoneyCall) -> tuple[GameSession | None, Known]:
     """Lock the session's wallet, then read the records and rounds the call names: one round
     trip, the reads running after the lock is granted."""
+    session, (found_records, found_rounds) = lock_session_wallet(
+        token=call.session_token, aggregator_id=call.aggregator.pk, then=(_records_query(call), _rounds_query(call))
+    )
+    # An arm may find a row another arm found too (a resent rollback is also a rollback of
+    # the transaction it names): keep each row once.
+    records = {record.pk: record for (record,) in found_records}
+    rounds = {round_.pk: round_ for (round_,) in found_rounds}
+    return session, Known(list(records.values()), list(rounds.values()))
+
+
+# The reads below are written out (wallet/rows.py): they run on every money call, and compiling
+# querysets cost more CPU than running them. They are prepared once per connection, so each
+# arm is a plain equality on an index that PostgreSQL's generic plan uses whatever the values
+# (an OR of the arms, or a partial index whose condition the query does not repeat, would
+# make it scan every record of the aggregator).
+
+
+def _records_query(call: MoneyCall) -> rows.Query:
+    """The records of the transactions the call names (its own, the one it refers to), and the
+    rollbacks that name either."""
     ids = [i for i in dict.fromkeys((call.transaction_id, call.reference_id)) if i]
     among = ", ".join(["%s"] * len(ids))
-    # Written out (wallet/rows.py): these run on every money call, and compiling querysets
-    # cost more CPU than running them. Each arm is served by an index
-    # (aggregator_transaction_id_unique, aggtxn_reference, round_unique_per_aggregator).
-    records = rows.Query(
-        f"SELECT {rows.columns(AggregatorTransaction, 't')} FROM wallet_aggregatortransaction t"  # noqa: S608
-        " WHERE t.aggregator_id = %s"
-        f" AND (t.external_id IN ({among}) OR (t.kind = 'rollback' AND t.reference_id IN ({among})))",
-        [call.aggregator.pk, *ids, *ids],
+    columns = rows.columns(AggregatorTransaction, "t")
+    return rows.Query(
+        f"SELECT {columns} FROM wallet_aggregatortransaction t"  # noqa: S608
+        f" WHERE t.aggregator_id = %s AND t.external_id IN ({among})"  # aggregator_transaction_id_unique
+        f" UNION ALL SELECT {columns} FROM wallet_aggregatortransaction t"
+        f" WHERE t.aggregator_id = %s AND t.reference_id IN ({among}) AND t.reference_id <> ''"  # aggtxn_reference
+        " AND t.kind = 'rollback'",
+        [call.aggregator.pk, *ids, call.aggregator.pk, *ids],
         ((AggregatorTransaction, "t"),),
     )
-    # The call's own round, and the round of the transaction it names (a rollback's bet).
-    rounds = rows.Query(
-        f"SELECT {rows.columns(GameRound, 'r')} FROM wallet_gameround r"  # noqa: S608
-        " WHERE r.aggregator_id = %s AND (r.external_id = %s OR r.id = ("
-        "SELECT n.round_id FROM wallet_aggregatortransaction n WHERE n.aggregator_id = %s AND n.external_id = %s))",
-        [call.aggregator.pk, call.round_id, call.aggregator.pk, call.reference_id],
-        ((GameRound, "r"),),
-    )
-    session, (found_records, found_rounds) = lock_session_wallet(
-        token=call.session_token, aggregator_id=call.aggregator.pk, then=(records, rounds)
-    )
-    return session, Known([r for (r,) in found_records], [r for (r,) in found_rounds])
+
+
+def _rounds_query(call: MoneyCall) -> rows.Query:
+    """The call's round, and the round of the transaction it refers to (a rollback's bet)."""
+    columns = rows.columns(GameRound, "r")
+    sql = f"SELECT {columns} FROM wallet_gameround r WHERE r.aggregator_id = %s AND r.external_id = %s"  # noqa: S608
+    params = [call.aggregator.pk, call.round_id]
+    if call.reference_id:
+        sql += (
+            f" UNION ALL SELECT {columns} FROM wallet_gameround r WHERE r.id = (SELECT n.round_id"  # noqa: S608
+            " FROM wallet_aggregatortransaction n WHERE n.aggregator_id = %s AND n.external_id = %s)"
+        )
+        params += [call.aggregator.pk, call.reference_id]
+    return rows.Query(sql, params, ((GameRound, "r"),))
 
 
 def _answer_resend(existing: AggregatorTransaction, call: MoneyCall, wallet: Wallet) -> CallAnswer:

@@ -81,7 +81,7 @@ def post_transaction(**fields) -> LedgerTransaction:
         # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
         return post_step_by_step(entry)
     ctes, params = posting_ctes(entry)
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         # Only our own SQL fragments are joined here; every value is a parameter.
         sql = f"WITH {ctes} SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn"  # noqa: S608
         cursor.execute(sql, params)

@@ -58,7 +58,7 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -
     )
     # Only our own SQL fragments are joined here; every value is a parameter.
     sql = f"WITH {', '.join(ctes)} SELECT (SELECT id FROM record), {new_round}, {txn}, {legs}"  # noqa: S608
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(sql, params)
         record.pk, round_id, ledger_id, house_legs = cursor.fetchone()
     if round_id is not None:
@@ -76,7 +76,7 @@ def _write_step_by_step(record: AggregatorTransaction, decision: Decision) -> No
         rows.insert(round_)
     elif decision.round_change is not None:
         sql, params = _round_update(round_.pk, decision.round_change)
-        with connection.cursor() as cursor:
+        with rows.cursor() as cursor:
             cursor.execute(sql, params)
     record.round_id = round_.pk if round_ is not None else None
     if decision.posting is not None:
