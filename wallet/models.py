@@ -88,7 +88,10 @@ class GameRound(models.Model):
         OPEN = "open"
         CLOSED = "closed"
 
-    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT)
+    # No index of its own (also below, for the foreign keys that lead a composite index): the
+    # composite serves every lookup, and a second, one-column index only offers the planner a
+    # wrong choice (a scan of all the aggregator's rows, docs/benchmarks.md) and costs writes.
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)
     external_id = models.CharField("round id", max_length=128)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="rounds")
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT, null=True, blank=True)
@@ -133,7 +136,9 @@ class LedgerTransaction(models.Model):
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # The wallet whose balance changed (also in the entries; kept here for search and reports).
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="transactions")
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="transactions", db_index=False
+    )  # indexed by (wallet, -id) below
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
@@ -201,11 +206,12 @@ class AggregatorTransaction(models.Model):
         NO_OP = "no_op", "accepted, nothing to move"
         TOMBSTONE = "tombstone", "rollback of a bet not yet seen"
 
-    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT)
+    # Indexed by aggregator_transaction_id_unique and aggtxn_wallet_recent (see GameRound).
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)
     external_id = models.CharField("aggregator transaction id", max_length=128)
     kind = models.CharField(max_length=8, choices=Kind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="aggregator_transactions")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="aggregator_transactions", db_index=False)
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT)
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     amount = models.BigIntegerField(null=True, blank=True)

@@ -154,6 +154,17 @@ def seed() -> None:
             ]
         )
         create_ceiling_tables(accounts=PLAYERS, balance=OPENING_BALANCE)
+    analyze()
+
+
+def analyze() -> None:
+    """Gather the planner's statistics, as autovacuum does on a database in service (this
+    machine's PostgreSQL runs with autovacuum off). Without them the money path's prepared
+    statements keep the plans made when their tables looked empty: sequential scans."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def check_ledger() -> tuple[bool, str]:
@@ -426,6 +437,7 @@ def main() -> int:
     try:
         if WARMUP:
             run_locust("full", PLAYERS, WARMUP, OUT / "warmup")
+            analyze()  # now that the money tables have rows
         for name in CHOSEN:
             target, players = SCENARIOS[name]
             profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None

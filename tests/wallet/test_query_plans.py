@@ -1,0 +1,112 @@
+"""The money path's reads stay index lookups, whatever the values and the statistics.
+
+They run as prepared statements (wallet/rows.py): PostgreSQL plans each once per connection,
+without knowing the values. A lookup written so that only the values make an index usable (an
+OR of two lookups, or a partial index whose condition the query does not repeat) then reads
+every record of the aggregator on every call, which the bench saw as a database three times
+busier than it needed to be. Here each read's generic plan must find its rows through index
+conditions alone.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+
+from wallet.locks import _session_query
+from wallet.services.calls import _records_query, _rounds_query
+from wallet.services.rules import MoneyCall
+
+pytestmark = pytest.mark.django_db
+
+ROWS = 3000
+
+# A few thousand players with a session each, and as many rounds and call records (one in ten
+# a rollback), as a database in service holds; then the planner's statistics on them.
+IN_SERVICE = [
+    """INSERT INTO casino_player (external_id, status, country, kyc_status, created_at)
+       SELECT 'plan-' || n, 'active', 'MT', 'none', now() FROM generate_series(1, %(rows)s) n""",
+    """INSERT INTO wallet_wallet (player_id, currency_id, mode, balance, created_at)
+       SELECT id, 'EUR', 'real', 0, now() FROM casino_player WHERE external_id LIKE 'plan-%%'""",
+    """INSERT INTO games_gamesession
+           (token, player_id, wallet_id, aggregator_id, game_code, currency_id, mode, created_at, expires_at)
+       SELECT 'token-' || w.id, w.player_id, w.id, %(aggregator)s, 'g', 'EUR', 'real', now(), now()
+       FROM wallet_wallet w""",
+    """INSERT INTO wallet_gameround (aggregator_id, external_id, wallet_id, session_id, game_code, status, live_bets,
+           rolled_back_bets, bet_total, win_total, opened_at, last_activity_at)
+       SELECT s.aggregator_id, 'round-' || s.id, s.wallet_id, s.id, 'g', 'open', 1, 0, 100, 0, now(), now()
+       FROM games_gamesession s""",
+    """INSERT INTO wallet_aggregatortransaction (aggregator_id, external_id, kind, mode, wallet_id, session_id,
+           round_id, amount, game_code, spin_type, round_closed, reference_id, request, outcome, result_code,
+           message, created_at)
+       SELECT r.aggregator_id, 'tx-' || r.id, CASE WHEN r.id %% 10 = 0 THEN 'rollback' ELSE 'bet' END, 'real',
+           r.wallet_id, r.session_id, r.id, 100, 'g', 'cash', false,
+           CASE WHEN r.id %% 10 = 0 THEN 'tx-' || (r.id - 1) ELSE '' END, '{}', 'applied', 'OK', '', now()
+       FROM wallet_gameround r""",
+    "ANALYZE",
+]
+
+
+@pytest.fixture(autouse=True)
+def in_service(aggregator):
+    with connection.cursor() as cursor:
+        for statement in IN_SERVICE:
+            cursor.execute(statement, {"rows": ROWS, "aggregator": aggregator.pk})
+
+
+def generic_plan(sql: str, params: list) -> str:
+    numbered = iter(range(1, sql.count("%s") + 1))
+    prepared = re.sub(r"%s", lambda _match: f"${next(numbered)}", sql)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE money_read AS {prepared}")
+        try:
+            cursor.execute(f"EXPLAIN EXECUTE money_read({', '.join(['%s'] * len(params))})", params)
+            return "\n".join(line for (line,) in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE money_read")
+
+
+def assert_index_lookups(plan: str, keys: tuple[str, ...]) -> None:
+    assert "Seq Scan" not in plan, plan
+    for line in plan.splitlines():
+        if "Filter:" in line:
+            assert not any(key in line for key in keys), f"a key is filtered, not looked up:\n{plan}"
+    for key in keys:
+        assert re.search(rf"Index Cond: .*{key}", plan), f"no index lookup on {key}:\n{plan}"
+
+
+def money_call(aggregator, **fields) -> MoneyCall:
+    return MoneyCall(
+        aggregator=aggregator,
+        kind=fields.pop("kind", "bet"),
+        transaction_id="tx-1",
+        player_id="player-1",
+        session_token="token-1",
+        currency="EUR",
+        amount=100,
+        **fields,
+    )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"round_id": "round-1"},  # a bet or a win
+        {"kind": "rollback", "round_id": "round-1", "reference_id": "tx-0"},
+        {"kind": "rollback", "reference_id": "tx-0"},  # a rollback that names no round
+    ],
+)
+def test_the_reads_of_a_money_call_find_their_rows_by_index(aggregator, fields):
+    call = money_call(aggregator, **fields)
+
+    records = _records_query(call)
+    assert_index_lookups(generic_plan(records.sql, records.params), ("external_id", "reference_id"))
+    rounds = _rounds_query(call)
+    assert_index_lookups(generic_plan(rounds.sql, rounds.params), ("external_id",))
+
+
+def test_the_session_and_wallet_lock_find_their_row_by_index(aggregator):
+    session = _session_query("token-1", aggregator.pk, " FOR UPDATE OF w")
+
+    assert_index_lookups(generic_plan(session.sql, session.params), ("token",))
