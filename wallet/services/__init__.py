@@ -5,7 +5,8 @@ write the ledger transaction and its entries, update the cached balance, return.
 here calls the network. Protocol adapters (wallet/api/*), commands, tasks and admin actions
 parse their input and call these functions; they never touch a balance themselves.
 
-- calls.py: aggregators' money calls and balance reads (every protocol goes through them);
+- calls.py: aggregators' money calls and balance reads (every protocol goes through them):
+  lock and read, then rules.py decides what the call does and writes.py writes it;
 - ledger.py: writing one balanced ledger transaction;
 - wallets.py: opening wallets, staff money operations, demo play money.
 """
