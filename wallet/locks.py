@@ -9,8 +9,6 @@ A lock that cannot be had within DB_LOCK_TIMEOUT_MS (PostgreSQL `lock_timeout`, 
 connection) raises OperationalError, which the services turn into RetryLater.
 """
 
-from django.db import connection
-
 from casino.models import Player
 from games.models import GameSession
 from wallet import rows
@@ -31,7 +29,7 @@ def lock_session_wallet(
     # All money calls of one player in one currency serialise here (see lock_wallet). SQLite
     # (`make run` without a database) has no row locks: its transactions begin IMMEDIATE,
     # which serialises every writer (settings).
-    lock = " FOR UPDATE OF w" if connection.vendor == "postgresql" else ""
+    lock = " FOR UPDATE OF w" if rows.db().vendor == "postgresql" else ""
     found, *answers = rows.select_in_order(_session_query(token, aggregator_id, lock), *then)
     return _session(found), answers
 

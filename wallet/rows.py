@@ -13,7 +13,7 @@ import functools
 from contextlib import ExitStack
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Model
 
@@ -41,18 +41,25 @@ def columns(model: type[Model], alias: str) -> str:
     return _reader(model, alias)[0]
 
 
+def db():
+    """The default connection itself. `django.db.connection` is a proxy that finds it again on
+    every attribute read, which the loops below would do dozens of times per call."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def cursor():
     """A cursor for the money path's statements. On PostgreSQL it binds parameters on the
     server, so each statement is prepared once per connection (settings.DB_PREPARE_THRESHOLD)
     instead of being parsed and planned on every call; elsewhere, Django's usual cursor."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    connection.ensure_connection()
-    bound_on_server = ServerBindingCursor(connection.connection)
+    conn = db()
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    conn.ensure_connection()
+    bound_on_server = ServerBindingCursor(conn.connection)
     # Wrapped as Django wraps its own: error classes, execute_wrapper hooks, debug logging.
-    if connection.queries_logged:
-        return connection.make_debug_cursor(bound_on_server)
-    return connection.make_cursor(bound_on_server)
+    if conn.queries_logged:
+        return conn.make_debug_cursor(bound_on_server)
+    return conn.make_cursor(bound_on_server)
 
 
 def select(query: Query) -> list[tuple[Model, ...]]:
@@ -69,13 +76,14 @@ def select_in_order(*queries: Query) -> list[list[tuple[Model, ...]]]:
     runs each only after the one before it is done, with a snapshot of its own: a query after
     one that waited for a row lock sees everything committed before the lock was granted.
     """
-    if connection.vendor != "postgresql":
+    conn = db()
+    if conn.vendor != "postgresql":
         return [select(query) for query in queries]
-    connection.ensure_connection()
+    conn.ensure_connection()
     # Errors of a pipeline may surface when it is synced, outside the cursors' own wrapping:
     # wrap_database_errors gives them Django's exception classes there too.
-    with connection.wrap_database_errors, ExitStack() as stack:
-        stack.enter_context(connection.connection.pipeline())
+    with conn.wrap_database_errors, ExitStack() as stack:
+        stack.enter_context(conn.connection.pipeline())
         cursors = [stack.enter_context(cursor()) for _query in queries]
         for query, cursor_ in zip(queries, cursors, strict=True):
             cursor_.execute(query.sql, query.params)
@@ -85,6 +93,7 @@ def select_in_order(*queries: Query) -> list[list[tuple[Model, ...]]]:
 
 def _instances(rows: list[tuple], models: tuple[tuple[type[Model], str], ...]) -> list[tuple[Model, ...]]:
     readers = [_reader(model, alias) for model, alias in models]
+    conn = db()
     result = []
     for row in rows:
         instances, start = [], 0
@@ -93,8 +102,8 @@ def _instances(rows: list[tuple], models: tuple[tuple[type[Model], str], ...]) -
             start += len(attnames)
             for i, field_converters in enumerate(converters):
                 for convert in field_converters:
-                    values[i] = convert(values[i], None, connection)
-            instances.append(model.from_db(connection.alias, attnames, values))
+                    values[i] = convert(values[i], None, conn)
+            instances.append(model.from_db(conn.alias, attnames, values))
         result.append(tuple(instances))
     return result
 
@@ -114,6 +123,7 @@ def insert_values(instance: Model, **expressions: str) -> tuple[str, list]:
     signals are sent (the money tables have none, and money code uses none).
     """
     columns, fields = _insert_columns(type(instance))
+    conn = db()
     placeholders, params = [], []
     for field in fields:
         expression = expressions.get(field.attname)
@@ -121,7 +131,7 @@ def insert_values(instance: Model, **expressions: str) -> tuple[str, list]:
             placeholders.append(expression)
             continue
         placeholders.append("%s")
-        params.append(field.get_db_prep_save(field.pre_save(instance, True), connection))
+        params.append(field.get_db_prep_save(field.pre_save(instance, True), conn))
     sql = f'INSERT INTO "{instance._meta.db_table}" ({columns}) VALUES ({", ".join(placeholders)})'  # noqa: S608
     return sql, params
 
@@ -138,4 +148,4 @@ def insert(instance: Model) -> Model:
 
 def saved(instance: Model) -> None:
     """Mark `instance` as a row of the database (its pk already set), as save() leaves it."""
-    instance._state.adding, instance._state.db = False, connection.alias
+    instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -77,7 +77,7 @@ def post_transaction(**fields) -> LedgerTransaction:
     """Write one balanced ledger transaction (the arguments of posting()): `amount` on the
     (locked) wallet, its opposite on the house account, and move the cached balance with it."""
     entry = posting(**fields)
-    if connection.vendor != "postgresql":
+    if rows.db().vendor != "postgresql":
         # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
         return post_step_by_step(entry)
     ctes, params = posting_ctes(entry)

@@ -8,7 +8,6 @@ The embedded SQLite of `make run` writes the same rows one statement at a time.
 
 from __future__ import annotations
 
-from django.db import connection
 from django.utils import timezone
 
 from wallet import rows
@@ -23,7 +22,7 @@ LEDGER_TRANSACTION_ID = "(SELECT id FROM txn)"
 def write_call(record: AggregatorTransaction, decision: Decision) -> AggregatorTransaction:
     """Write `decision` and `record` (unsaved; it names the decision's round and ledger
     transaction), under the lock of the wallet they belong to, and return the saved record."""
-    if connection.vendor == "postgresql":
+    if rows.db().vendor == "postgresql":
         _write_in_one_statement(record, decision)
     else:
         _write_step_by_step(record, decision)
@@ -86,7 +85,7 @@ def _write_step_by_step(record: AggregatorTransaction, decision: Decision) -> No
 
 
 def _round_update(round_id: int, change: RoundChange) -> tuple[str, list]:
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = rows.db().ops.adapt_datetimefield_value(timezone.now())
     sql = (
         "UPDATE wallet_gameround SET live_bets = live_bets + %s, rolled_back_bets = rolled_back_bets + %s,"
         " bet_total = bet_total + %s, win_total = win_total + %s, last_activity_at = %s"
