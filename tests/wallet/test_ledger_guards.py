@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from games.models import Mode
 from games.services import aggregator_create
 from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallet.services import ledger
 
 
 @pytest.fixture
@@ -149,3 +150,20 @@ def test_a_ledger_entry_of_zero_is_refused(player):
 
     with pytest.raises(IntegrityError, match="entry_amount_not_zero"), transaction.atomic():
         LedgerEntry.objects.create(transaction=deposit, wallet=wallet, amount=0, balance_after=10_000)
+
+
+def test_a_remembered_house_account_that_no_longer_exists_is_relearned(native, call, player, aggregator):
+    # The id of a house account each process remembers is a hint: here it names no row (as
+    # after a rolled-back creation). The bet must still post both legs, to the real account.
+    key = ledger.AccountKey(HouseAccount.Kind.GAME, "EUR", Mode.REAL, aggregator.pk)
+    ledger._house_account_ids.clear()
+    ledger._house_account_ids[key] = 999_999_999
+
+    response = native.post("bet", call("bet", transaction_id="bet-stale", amount=250))
+
+    assert response.status_code == 200
+    posted = LedgerTransaction.objects.get(reference="bet-stale")
+    house = HouseAccount.objects.get(**key._asdict())
+    assert sorted(e.amount for e in posted.entries.all()) == [-250, 250]
+    assert posted.entries.get(amount=250).house_account == house
+    assert ledger._house_account_ids[key] == house.pk
