@@ -183,6 +183,22 @@ def test_a_rollback_of_another_players_bet_is_a_validation_error(native, call, a
     assert (balance_of(player), balance_of(other)) == (10_000, 9_900)
 
 
+def test_a_rollback_of_another_players_win_is_a_validation_error_that_tells_nothing_of_it(
+    native, call, aggregator, player
+):
+    other = make_player("player-2")
+    theirs = session_open(player=other, aggregator=aggregator, game_code="book-of-tests", currency="EUR")
+    their_call = {"player_id": "player-2", "session_token": theirs.token, "round_id": "their-round"}
+    native.post("bet", call("bet", transaction_id="bet-2", amount=100, **their_call))
+    native.post("win", call("win", transaction_id="win-2", amount=300, **their_call))
+
+    response = native.post("rollback", call("rollback", transaction_id="rb-1", rollback_transaction_id="win-2"))
+
+    assert response.status_code == 400
+    assert code_of(response) == "VALIDATION_ERROR"
+    assert (balance_of(player), balance_of(other)) == (10_000, 10_200)
+
+
 # --- Rollback before (or instead of) its bet -----------------------------------------------------
 
 

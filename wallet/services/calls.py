@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import DatabaseError, IntegrityError, transaction
 
 from casino.models import Player
-from games.models import Aggregator, GameSession, Mode
+from games.models import Aggregator, GameSession
 from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
@@ -117,17 +117,12 @@ def _find_session(call: MoneyCall) -> GameSession:
 
 
 def _session_not_found(call: MoneyCall) -> WalletError:
-    """PLAYER_NOT_FOUND or SESSION_NOT_FOUND, with the player's balance when there is one."""
-    player = Player.objects.filter(external_id=call.player_id).first()
-    if player is None:
+    """PLAYER_NOT_FOUND or SESSION_NOT_FOUND, never with a balance: a token that is not this
+    player's (unknown, or another player's) proves nothing about who asks, so the answer says
+    nothing about the player's wallet."""
+    if not Player.objects.filter(external_id=call.player_id).exists():
         return WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {call.player_id!r}")
-    wallet = Wallet.objects.filter(player=player, currency_id=call.currency, mode=Mode.REAL).first()
-    return WalletError(
-        ErrorCode.SESSION_NOT_FOUND,
-        "no such session for this player",
-        balance=wallet.balance if wallet else None,
-        currency=call.currency if wallet else None,
-    )
+    return WalletError(ErrorCode.SESSION_NOT_FOUND, "no such session for this player")
 
 
 def _process_locked(call: MoneyCall) -> CallAnswer:

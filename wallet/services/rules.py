@@ -152,6 +152,8 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     round_ = known.round_named(call, wallet)
     if round_ is not None and round_.is_closed:
         raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+    # A zero bet (Hub88 allows amount 0) and a free bet are recorded as live bets that staked
+    # nothing: neither makes a cash win payable (_check_round_staked_money, _round_of_named_bet).
     debit = 0 if call.is_free else call.amount
     if wallet.balance < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
@@ -168,16 +170,14 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
 def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
     # No expiry check: a win of a round begun in time is owed to the player whenever it comes.
     _check_currency(call, session)
-    round_ = known.round_named(call, wallet)
-    if round_ is not None and round_.is_closed:
-        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
     if call.reference_id:
-        _check_win_reference(call, known)
-    elif call.spin_type not in SpinType.WITHOUT_BET:
-        if round_ is None or round_.live_bets == 0:
-            if round_ is not None and round_.rolled_back_bets:
-                raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the round's bet was rolled back")
-            raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round")
+        round_ = _round_of_named_bet(call, wallet, known)
+    else:
+        round_ = known.round_named(call, wallet)
+        if round_ is not None and round_.is_closed:
+            raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
+        if call.spin_type not in SpinType.WITHOUT_BET:
+            _check_round_staked_money(round_)
 
     amount = call.amount or 0
     round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, win_total=amount))
@@ -189,16 +189,42 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     )
 
 
-def _check_win_reference(call: MoneyCall, known: Known) -> None:
+def _check_round_staked_money(round_: GameRound | None) -> None:
+    """A cash win is paid against money staked in its round: a round whose live bets staked
+    nothing (a zero bet, a free bet) pays only free, promo and tournament wins."""
+    if round_ is not None and round_.bet_total > 0:
+        return
+    if round_ is not None and round_.live_bets == 0 and round_.rolled_back_bets:
+        raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the round's bet was rolled back")
+    if round_ is not None and round_.live_bets:
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round staked money")
+    raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, "no bet in this round")
+
+
+def _round_of_named_bet(call: MoneyCall, wallet: Wallet, known: Known) -> GameRound | None:
+    """The round of the bet a win names (Hub88): the win belongs to it, whatever round id the
+    win carries, so a settled bet cannot be paid again under a new round id.
+
+    The bet must be an accepted, live bet of this very wallet: another player's bet, or this
+    player's demo bet for a real win (and the reverse), is no bet of theirs. Checked before the
+    round's state, so a win whose bet was rolled back says so even when the rollback closed
+    the round."""
     bet = known.record(call.reference_id)
     if bet is None:
         if known.tombstone(call.reference_id):
             raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
         raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no bet {call.reference_id!r}")
-    if bet.kind != Kind.BET or bet.outcome == Outcome.REFUSED:
-        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no accepted bet {call.reference_id!r}")
+    if bet.wallet_id != wallet.pk or bet.kind != Kind.BET or bet.outcome == Outcome.REFUSED:
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"no accepted bet {call.reference_id!r} of this wallet")
     if known.rolled_back(bet):
         raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "the bet was rolled back")
+    if call.spin_type not in SpinType.WITHOUT_BET and bet.ledger_transaction_id is None:
+        # A zero or free bet staked nothing: only the aggregator's free or promo wins follow it.
+        raise _refuse(ErrorCode.TRANSACTION_NOT_FOUND, f"bet {call.reference_id!r} staked no money")
+    round_ = known.round_of(bet)  # every accepted bet has one
+    if round_ is not None and round_.is_closed:
+        raise _refuse(ErrorCode.ROUND_CLOSED, f"round {round_.external_id!r} of bet {bet.external_id!r} is closed")
+    return round_
 
 
 def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -217,12 +243,13 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
             round_change=change,
             message="bet not seen; remembered as rolled back",
         )
+    if target.wallet_id != wallet.pk:
+        # First: what another wallet's transaction is (a win, say) is none of this caller's business.
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "the transaction belongs to another player or wallet")
     if target.kind != Kind.BET:
         raise _refuse(
             ErrorCode.TRANSACTION_ALREADY_SETTLED, f"{target.kind} {target.external_id!r} cannot be rolled back"
         )
-    if target.wallet_id != wallet.pk:
-        raise WalletError(ErrorCode.VALIDATION_ERROR, "the transaction belongs to another player or wallet")
     round_ = known.round_of(target)
     if target.outcome == Outcome.REFUSED:
         return Decision(outcome=Outcome.NO_OP, round=round_, message="the bet was refused; nothing to roll back")
