@@ -112,11 +112,17 @@ WALLET_STATUS = {
     ErrorCode.DUPLICATE_TRANSACTION: RS.DUPLICATE_TRANSACTION,
     ErrorCode.TRANSACTION_NOT_FOUND: RS.TRANSACTION_DOES_NOT_EXIST,
     ErrorCode.TRANSACTION_ROLLED_BACK: ROLLED_BACK_STATUS,
-    # Rolling back a win or a bet of a closed round, money in a closed round: Hub88 has no
-    # status for these; the generic one makes Hub88 flag them for review.
-    ErrorCode.TRANSACTION_ALREADY_SETTLED: RS.UNKNOWN,
-    ErrorCode.ROUND_CLOSED: RS.UNKNOWN,
+    # Final refusals Hub88 has no status of its own for. Not RS_ERROR_UNKNOWN: Hub88 reads that
+    # as our failure and resends a win or rollback until it succeeds, which these never will.
+    # A win in a closed round: the bet it pays is settled, so no bet it could pay exists (the
+    # status Hub88 documents for a win whose bet cannot be found); a bet so refused is rolled
+    # back by Hub88 as after any refusal, and that rollback answers RS_OK.
+    ErrorCode.ROUND_CLOSED: RS.TRANSACTION_DOES_NOT_EXIST,
+    # A rollback of a win, or of a bet whose round is closed: no bet that can still be rolled
+    # back exists under that id. The refusal is remembered: every resend gets it again.
+    ErrorCode.TRANSACTION_ALREADY_SETTLED: RS.TRANSACTION_DOES_NOT_EXIST,
     ErrorCode.CURRENCY_MISMATCH: RS.WRONG_CURRENCY,
+    # Only temporary failures answer the generic status: a resend may succeed.
     ErrorCode.RATE_LIMITED: RETRYABLE_STATUS,
     ErrorCode.RETRY: RETRYABLE_STATUS,
 }
@@ -191,6 +197,17 @@ class StrictBoolean(serializers.BooleanField):
         return data
 
 
+class IdString(StrictString):
+    """An id (user, token, transaction, round): compared as sent, but never blank or only
+    whitespace, which no one could tell apart in a log or a reconciliation."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not value.strip():
+            self.fail("blank")
+        return value
+
+
 class StrictObject(serializers.DictField):
     default_error_messages = {WRONG_TYPE: "must be an object"}
 
@@ -205,12 +222,12 @@ def _optional(field_class, **kwargs):
 
 
 class Hub88UserInfoRequest(serializers.Serializer):
-    user = StrictString(help_text="Our player id.")
+    user = IdString(help_text="Our player id.")
     request_uuid = StrictString(max_length=128, help_text="Echoed back.")
 
 
 class Hub88BalanceRequest(Hub88UserInfoRequest):
-    token = StrictString(max_length=255, help_text="The session token we passed to /game/url.")
+    token = IdString(max_length=255, help_text="The session token we passed to /game/url.")
     game_code = _optional(StrictString, max_length=128)
     game_id = _optional(StrictInteger, help_text="Legacy numeric game id.")
     supplier_user = _optional(StrictString)
@@ -218,9 +235,9 @@ class Hub88BalanceRequest(Hub88UserInfoRequest):
 
 class Hub88TransactionRequest(Hub88BalanceRequest):
     # 120, not 128: a bet without a round opens one named "tx:<transaction_uuid>" (128 max).
-    transaction_uuid = StrictString(max_length=120, help_text="Unique per transaction: the idempotency key.")
+    transaction_uuid = IdString(max_length=120, help_text="Unique per transaction: the idempotency key.")
     supplier_transaction_id = _optional(StrictString)
-    round = _optional(StrictString, max_length=128, allow_blank=True, help_text="Game round id.")
+    round = _optional(IdString, max_length=128, allow_blank=True, help_text="Game round id (empty: none).")
     round_closed = _optional(StrictBoolean, help_text="True on the round's last call.")
     meta = _optional(StrictObject)
 
@@ -237,18 +254,18 @@ class Hub88BetRequest(Hub88TransactionRequest):
 
 class Hub88WinRequest(Hub88BetRequest):
     reference_transaction_uuid = _optional(
-        StrictString, max_length=128, help_text="The bet this win pays (its transaction_uuid)."
+        IdString, max_length=128, help_text="The bet this win pays (its transaction_uuid)."
     )
 
 
 class Hub88RollbackRequest(Hub88TransactionRequest):
-    reference_transaction_uuid = StrictString(max_length=128, help_text="The transaction to roll back.")
+    reference_transaction_uuid = IdString(max_length=128, help_text="The transaction to roll back.")
 
 
 class Hub88WalletResponse(serializers.Serializer):
-    user = serializers.CharField(required=False)
+    user = serializers.CharField(required=False, help_text="Echoed (when at most 128 characters).")
     status = serializers.ChoiceField(choices=RS.ALL)
-    request_uuid = serializers.CharField(allow_null=True)
+    request_uuid = serializers.CharField(allow_null=True, help_text="Echoed; null if unreadable or too long.")
     currency = serializers.CharField(required=False, help_text="Present whenever the wallet is known.")
     balance = serializers.IntegerField(
         required=False, help_text="Units x 100000; present whenever the wallet is known (always with NOT_ENOUGH_MONEY)."
@@ -256,14 +273,13 @@ class Hub88WalletResponse(serializers.Serializer):
 
 
 class Hub88UserInfoResponse(serializers.Serializer):
-    user = serializers.CharField()
+    user = serializers.CharField(required=False, help_text="Echoed (when at most 128 characters).")
     # The statuses /user/info can answer (and a choice set of its own in the schema).
     status = serializers.ChoiceField(
         choices=[RS.OK, RS.INVALID_TOKEN, RS.INVALID_SIGNATURE, RS.WRONG_SYNTAX, RS.WRONG_TYPES, RS.UNKNOWN]
     )
     request_uuid = serializers.CharField(allow_null=True)
-    country = serializers.CharField(required=False, help_text="ISO 3166-1 alpha-2.")
-    registration_date = serializers.DateField(required=False)
+    country = serializers.CharField(required=False, help_text="ISO 3166-1 alpha-2, when we hold it.")
 
 
 class Refusal(Exception):
@@ -374,13 +390,22 @@ def _peek(raw: bytes) -> dict:
     return payload if isinstance(payload, dict) else {}
 
 
+# The longest `user` or `request_uuid` we echo. Ours are far shorter (a player id is at most 64
+# characters, a UUID 36); anyone can post a body, signed or not, and must not get a megabyte of
+# their own text back from us.
+MAX_ECHO_LENGTH = 128
+
+
+def _echoable(value) -> str | None:
+    return value if isinstance(value, str) and len(value) <= MAX_ECHO_LENGTH else None
+
+
 def _ordered(payload: dict, body: dict) -> dict:
     """Hub88's response shape: user, status, request_uuid, then what the answer adds."""
-    user = payload.get("user")
-    request_uuid = payload.get("request_uuid")
-    head = {"user": user} if isinstance(user, str) else {}
+    user = _echoable(payload.get("user"))
+    head = {"user": user} if user is not None else {}
     head["status"] = body.pop("status")
-    head["request_uuid"] = request_uuid if isinstance(request_uuid, str) else None
+    head["request_uuid"] = _echoable(payload.get("request_uuid"))
     return head | body
 
 
@@ -428,7 +453,8 @@ class UserInfoView(Hub88View):
 
     @_hub88_schema(
         "Player details",
-        "Country and registration date of the player.",
+        "The country of a player launched at this aggregator (Hub88 sends no token: nothing more is "
+        "answered, and any other user id is RS_ERROR_INVALID_TOKEN).",
         Hub88UserInfoRequest,
         Hub88UserInfoResponse,
         {"user": "player-1", "request_uuid": "583c985f-fee6-4c0e-bbf5-308aad6265af"},
@@ -437,14 +463,18 @@ class UserInfoView(Hub88View):
         return super().post(request, code)
 
     def handle(self, aggregator, data):
-        player = Player.objects.filter(external_id=data["user"]).first()
-        if player is None:
-            raise WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {data['user']!r}")
-        body = {"status": RS.OK}
-        if player.country:
-            body["country"] = player.country
-        body["registration_date"] = player.created_at.date().isoformat()
-        return body
+        # Hub88 sends no token here, only a user id. So we answer only for players we launched
+        # at this aggregator ourselves, and only their country, which Hub88 already had from
+        # /game/url: no one learns through this endpoint whether an id is a player of ours, or
+        # anything Hub88 was not given already.
+        country = (
+            Player.objects.filter(external_id=data["user"], game_sessions__aggregator=aggregator)
+            .values_list("country", flat=True)
+            .first()
+        )
+        if country is None:
+            raise WalletError(ErrorCode.PLAYER_NOT_FOUND, f"no player {data['user']!r} launched here")
+        return {"status": RS.OK, "country": country} if country else {"status": RS.OK}
 
 
 class BalanceView(Hub88View):
@@ -534,7 +564,8 @@ class BetView(MoneyView):
         "Debit a bet",
         "Refused on an expired token, a disabled user, a closed round, a bet whose rollback already "
         "arrived, or insufficient funds (RS_ERROR_NOT_ENOUGH_MONEY with the actual balance). A free bet "
-        "(is_free) debits nothing. The same transaction_uuid is applied once and gets its first answer; "
+        "(is_free) and a bet of amount 0 debit nothing, and make no cash win payable. The same "
+        "transaction_uuid is applied once and gets its first answer; "
         "with other content it answers RS_ERROR_DUPLICATE_TRANSACTION.",
         Hub88BetRequest,
         example={
@@ -563,8 +594,10 @@ class WinView(MoneyView):
 
     @_hub88_schema(
         "Credit a win",
-        "Accepted after the token expired. The bet named by reference_transaction_uuid must exist and "
-        "not be rolled back (RS_ERROR_TRANSACTION_DOES_NOT_EXIST otherwise).",
+        "Accepted after the token expired. The bet named by reference_transaction_uuid must be a live bet "
+        "of this player's session wallet that staked money (a zero or free bet pays only is_free or "
+        "is_supplier_promo wins); the win belongs to that bet's round, whatever its own `round`, and a "
+        "closed round takes no more money. Otherwise RS_ERROR_TRANSACTION_DOES_NOT_EXIST.",
         Hub88WinRequest,
     )
     def post(self, request, code: str):
@@ -581,7 +614,8 @@ class RollbackView(MoneyView):
     @_hub88_schema(
         "Roll back a bet",
         "Refunds the referenced bet once, whatever the token's age. A rollback of a transaction we never "
-        "saw answers RS_OK and is remembered: that bet is not applied if it arrives later.",
+        "saw answers RS_OK and is remembered: that bet is not applied if it arrives later. A win, or a bet "
+        "whose round is closed, cannot be rolled back: RS_ERROR_TRANSACTION_DOES_NOT_EXIST.",
         Hub88RollbackRequest,
     )
     def post(self, request, code: str):
