@@ -18,15 +18,29 @@ def native_signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def native_signature_matches(secrets: list[str], timestamp: str, body: bytes, signature: str) -> bool:
-    """Constant-time check against every currently valid secret (two during a rotation)."""
-    given = signature.strip().lower()
-    if not given.isascii():
-        # hmac.compare_digest raises TypeError on non-ASCII str: a malformed header is a 401, not a 500.
+    """Does `signature` match under any currently valid secret (two during a rotation)?"""
+    return secret_matches(signature.strip().lower(), *(native_signature(s, timestamp, body) for s in secrets))
+
+
+def secret_matches(given: str | None, *expected: str) -> bool:
+    """True iff `given` equals one of `expected` in full: the one comparison of secrets, keys and
+    signatures in this code base (a second, hand-written one is where a shortcut creeps in).
+
+    hmac.compare_digest over the UTF-8 bytes of the whole values: the time taken does not grow
+    with how many leading characters a guess got right. Every candidate is compared, with no
+    early exit, so the time does not tell which one (if any) matched either. Non-ASCII input is
+    compared as bytes like any other, never raising (compare_digest raises TypeError on
+    non-ASCII str, which would turn a malformed header into a 500). An empty value never
+    matches: a secret left unset must not let in a request that sends none.
+    """
+    if not given:
         return False
+    # surrogatepass: a lone surrogate (possible in decoded JSON) still becomes bytes to compare.
+    given_bytes = given.encode("utf-8", "surrogatepass")
     matched = False
-    for secret in secrets:
-        # No early exit: the time taken must not tell which secret (if any) matched.
-        matched |= hmac.compare_digest(native_signature(secret, timestamp, body), given)
+    for candidate in expected:
+        if candidate:
+            matched |= hmac.compare_digest(given_bytes, candidate.encode("utf-8", "surrogatepass"))
     return matched
 
 

@@ -11,7 +11,6 @@ the sandbox) runs to accept or refuse a URL.
 
 from __future__ import annotations
 
-import hmac
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 
 from casino.models import Currency, Player
-from casino.signing import canonical_query, launch_signature
+from casino.signing import canonical_query, launch_signature, secret_matches
 from games.models import Aggregator, Certification, Game, GameSession, Mode
 from games.services import session_open
 
@@ -209,15 +208,9 @@ def launch_url_verify(
     if missing:
         raise LaunchUrlRejected("malformed", f"missing parameters: {', '.join(missing)}")
     given = params["signature"].strip().lower()
-    if not given.isascii():
+    if not secret_matches(given, *(launch_signature(secret, params) for secret in secrets)):
         raise LaunchUrlRejected("bad_signature", "the signature does not match the parameters")
-    matched = False
-    for secret in secrets:
-        # No early exit: the time taken must not tell which secret (if any) matched.
-        matched |= hmac.compare_digest(launch_signature(secret, params), given)
-    if not matched:
-        raise LaunchUrlRejected("bad_signature", "the signature does not match the parameters")
-    if expected_key is not None and not hmac.compare_digest(params["key"], expected_key):
+    if expected_key is not None and not secret_matches(params["key"], expected_key):
         raise LaunchUrlRejected("unknown_key", "the URL was signed for another key")
     if not params["expires"].isdigit():
         raise LaunchUrlRejected("malformed", "expires must be Unix seconds")

@@ -6,13 +6,12 @@ query, and `expires` is not further in the past than the allowed clock skew. The
 parameters in the URL never matters: the signature is over the canonical form.
 """
 
-import hmac
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
-from casino.signing import launch_signature
+from casino.signing import launch_signature, secret_matches
 
 REQUIRED = ("session_token", "game", "player_id", "currency", "mode", "country", "lang", "expires", "key", "signature")
 DEFAULT_SKEW_SECONDS = 30
@@ -50,8 +49,7 @@ def check_launch_query(
         return LaunchCheck(False, f"missing parameter(s): {', '.join(missing)}", params)
     if params["key"] != key_id:
         return LaunchCheck(False, "unknown key", params)
-    expected = launch_signature(secret, params)
-    if not hmac.compare_digest(expected, params["signature"].strip().lower()):
+    if not secret_matches(params["signature"].strip().lower(), launch_signature(secret, params)):
         return LaunchCheck(False, "signature does not match", params)
     expires = parse_expires(params["expires"])
     if expires is None:
