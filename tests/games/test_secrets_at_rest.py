@@ -206,7 +206,8 @@ def test_a_secret_no_configured_key_opens_fails_loudly(db, settings):
 
 
 def test_without_field_encryption_keys_nothing_starts():
-    env = {k: v for k, v in os.environ.items() if k != "FIELD_ENCRYPTION_KEYS"}
+    # Set but empty, rather than absent: an env file (.env, var/local.env) never overrides it.
+    env = {**os.environ, "FIELD_ENCRYPTION_KEYS": ""}
 
     result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
