@@ -7,6 +7,7 @@ Celery broker is a local folder and the cache is in-process. Production sets bot
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,18 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Aggregator secrets are stored encrypted (casino/crypto.py). Comma-separated Fernet keys: the
+# first encrypts, all decrypt, so a key is rotated by putting the new one first (docs/architecture.md).
+# No default: a made-up key would leave secrets unreadable under the real one, or readable by anyone.
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key.strip()]
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS is not set: it encrypts aggregator secrets at rest. Generate a key with "
+        'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" '
+        "and set FIELD_ENCRYPTION_KEYS=<that key> in the environment (comma-separated, newest first, "
+        "while rotating)."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from casino.crypto import EncryptedTextField
 from casino.models import Currency, Player
 
 
@@ -36,10 +37,11 @@ class Aggregator(models.Model):
 
     # Native protocol credentials. The key id names the aggregator on every request; the
     # signing secret is separate from it and never shown back (the admin only sets it).
+    # Secrets are encrypted at rest (casino/crypto.py): the column holds a token, the attribute the text.
     key_id = models.CharField(max_length=64, unique=True, default=new_key_id)
-    signing_secret = models.CharField(max_length=255, blank=True)
+    signing_secret = EncryptedTextField(blank=True)
     # During a rotation both secrets verify; clear this one once the aggregator has switched.
-    previous_signing_secret = models.CharField(max_length=255, blank=True)
+    previous_signing_secret = EncryptedTextField(blank=True)
     allowed_skew_seconds = models.PositiveIntegerField(
         default=30, help_text="Signed requests whose timestamp is further than this from our clock are refused."
     )
@@ -49,7 +51,7 @@ class Aggregator(models.Model):
 
     # Hub88-style credentials: their public key verifies their calls; our private key signs ours.
     public_key_pem = models.TextField("aggregator public key (PEM)", blank=True)
-    private_key_pem = models.TextField("our private key (PEM)", blank=True)
+    private_key_pem = EncryptedTextField("our private key (PEM)", blank=True)
     operator_id = models.PositiveIntegerField(null=True, blank=True, help_text="Our operator id at the aggregator.")
     api_base_url = models.URLField("aggregator API base URL", blank=True)
 

@@ -23,6 +23,8 @@ SKEW_ALERT_SECONDS = 1.0
 # trip per call. Each process keeps what it read this long; a change saved through the model
 # (admin, services, commands) clears this process's copies at once, other processes' within
 # this many seconds (a deactivated aggregator or a replaced secret stops working by then).
+# Secrets are decrypted when the row is loaded (casino/crypto.py): a cached aggregator holds
+# them in plaintext, so a call pays no decryption, only each reload does (once per secret).
 AGGREGATOR_CACHE_SECONDS = 5.0
 _aggregators: dict[tuple, tuple[float, Aggregator]] = {}
 
