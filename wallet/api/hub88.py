@@ -117,6 +117,9 @@ WALLET_STATUS = {
     ErrorCode.TRANSACTION_ALREADY_SETTLED: RS.UNKNOWN,
     ErrorCode.ROUND_CLOSED: RS.UNKNOWN,
     ErrorCode.CURRENCY_MISMATCH: RS.WRONG_CURRENCY,
+    # A win over our risk limits for the aggregator: a final, clean reject (not RS_ERROR_UNKNOWN,
+    # which Hub88 retries). Staff are alerted and pay a genuine win by hand.
+    ErrorCode.RISK_LIMIT_EXCEEDED: RS.LIMIT_REACHED,
     ErrorCode.RATE_LIMITED: RETRYABLE_STATUS,
     ErrorCode.RETRY: RETRYABLE_STATUS,
 }
@@ -564,7 +567,8 @@ class WinView(MoneyView):
     @_hub88_schema(
         "Credit a win",
         "Accepted after the token expired. The bet named by reference_transaction_uuid must exist and "
-        "not be rolled back (RS_ERROR_TRANSACTION_DOES_NOT_EXIST otherwise).",
+        "not be rolled back (RS_ERROR_TRANSACTION_DOES_NOT_EXIST otherwise). A win over our risk limits "
+        "for the aggregator answers RS_ERROR_LIMIT_REACHED.",
         Hub88WinRequest,
     )
     def post(self, request, code: str):
