@@ -6,7 +6,6 @@ from games.models import Aggregator
 from tests.conftest import SECRET, balance_of
 from wallet.models import LedgerTransaction, Wallet
 
-
 # What the aggregator page posts besides its own fields: the risk-limit inline, with no rows.
 NO_RISK_LIMIT_ROWS = {"max_win_multiple": "10000", "risk_limits-TOTAL_FORMS": "0", "risk_limits-INITIAL_FORMS": "0"}
 
