@@ -225,6 +225,14 @@ CELERY_BEAT_SCHEDULE = {
 # Play money a demo wallet is topped up to when a demo session opens, in major units.
 DEMO_BALANCE_MAJOR_UNITS = env.int("DEMO_BALANCE_MAJOR_UNITS", default=1000)
 
+# --- Staff alerts -------------------------------------------------------------------------
+# mail_admins goes to these addresses (comma-separated; empty: no mail, the ERROR log line
+# stays), e.g. when a risk limit refuses a win (wallet/services/risk.py).
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env("SERVER_EMAIL", default="casino@localhost")
+# How mail leaves: smtp://user:password@host:587 (or smtp+tls://...); the default prints it.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,9 +2,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from casino.models import Currency
 from games.models import (
     Aggregator,
     CatalogSyncRun,
@@ -15,6 +16,8 @@ from games.models import (
     Provider,
 )
 from wallet.api.auth import SKEW_ALERT_SECONDS
+from wallet.models import RiskLimit
+from wallet.selectors import risk_limit_in_force, wins_without_bet_today
 
 SECRET_FIELDS = ["signing_secret", "previous_signing_secret", "private_key_pem"]
 
@@ -56,6 +59,7 @@ class AggregatorForm(forms.ModelForm):
             "operator_id",
             "api_base_url",
             "catalog_sync_interval_seconds",
+            "max_win_multiple",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -79,14 +83,32 @@ class AggregatorForm(forms.ModelForm):
         return data
 
 
+class RiskLimitInline(admin.TabularInline):
+    """Staff raise (or lower) an aggregator's limits on wins without a bet, per currency."""
+
+    model = RiskLimit
+    fields = ["currency", "max_win_without_bet", "daily_wins_without_bet"]
+    extra = 0
+    verbose_name = "limit on wins without a bet (replaces the currency's default)"
+    verbose_name_plural = "limits on wins without a bet (currencies without a row keep their default)"
+
+
 @admin.register(Aggregator)
 class AggregatorAdmin(SimpleHistoryAdmin):
     form = AggregatorForm
     list_display = ["code", "name", "protocol", "is_active", "key_id", "skew_display", "skew_observed_at"]
     list_filter = ["protocol", "is_active"]
     search_fields = ["code", "name", "key_id"]
-    readonly_fields = ["skew_display", "skew_observed_at", "created_at", "secrets_status", "last_catalog_sync"]
+    readonly_fields = [
+        "skew_display",
+        "skew_observed_at",
+        "created_at",
+        "secrets_status",
+        "last_catalog_sync",
+        "risk_limits_in_force",
+    ]
     actions = ["sync_catalog_now"]
+    inlines = [RiskLimitInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "protocol", "is_active", "created_at"]}),
         (
@@ -109,7 +131,47 @@ class AggregatorAdmin(SimpleHistoryAdmin):
             {"fields": ["api_base_url", "catalog_sync_interval_seconds", "last_catalog_sync"]},
         ),
         ("Clock skew", {"fields": ["skew_display", "skew_observed_at"]}),
+        (
+            "Risk limits",
+            {
+                "fields": ["max_win_multiple", "risk_limits_in_force"],
+                "description": "Wins over these limits are refused (RISK_LIMIT_EXCEEDED), staff are alerted "
+                "and the refusals are listed under Aggregator transactions, result code RISK_LIMIT_EXCEEDED.",
+            },
+        ),
     ]
+
+    @admin.display(description="limits on wins without a bet in force")
+    def risk_limits_in_force(self, aggregator):
+        if not aggregator.pk:
+            return "the currencies' defaults, once saved"
+        today = wins_without_bet_today(aggregator_id=aggregator.pk)
+        rows = []
+        for currency in Currency.objects.all():
+            limits = risk_limit_in_force(aggregator_id=aggregator.pk, currency=currency.code)
+            rows.append(
+                (
+                    currency.code,
+                    *(
+                        f"{currency.format(amount)} ({amount})"
+                        for amount in (
+                            limits.max_win_without_bet,
+                            limits.daily_wins_without_bet,
+                            today.get(currency.code, 0),
+                        )
+                    ),
+                    "set by staff" if limits.set_by_staff else "default",
+                )
+            )
+        cells = "<td>{}</td>" * 5
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{}</table>",
+            "currency",
+            "largest win without a bet (minor units)",
+            "daily total",
+            "today so far (UTC)",
+            format_html_join("", f"<tr>{cells}</tr>", rows),
+        )
 
     @admin.display(description="clock skew (s)")
     def skew_display(self, aggregator):

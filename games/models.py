@@ -4,6 +4,7 @@ import secrets
 import uuid
 from datetime import timedelta
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -54,6 +55,16 @@ class Aggregator(models.Model):
     private_key_pem = EncryptedTextField("our private key (PEM)", blank=True)
     operator_id = models.PositiveIntegerField(null=True, blank=True, help_text="Our operator id at the aggregator.")
     api_base_url = models.URLField("aggregator API base URL", blank=True)
+
+    # Risk limit on cash wins (wallet/services/risk.py); the limits on wins without a bet are per
+    # currency (wallet.RiskLimit). Kept here, on the row every callback already has in hand, so
+    # checking a cash win costs no query.
+    max_win_multiple = models.PositiveIntegerField(
+        default=10_000,
+        validators=[MinValueValidator(1)],
+        help_text="A cash win may bring its round's wins to at most this many times the round's bets. "
+        "Raise it for games whose maximum win is higher.",
+    )
 
     # Clock skew observed on signed requests: our clock minus theirs, in seconds.
     last_skew_seconds = models.FloatField(null=True, blank=True, editable=False)

@@ -14,7 +14,15 @@ from django.utils.html import format_html
 from games.models import Mode
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
-from wallet.models import AggregatorTransaction, GameRound, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallet.models import (
+    AggregatorTransaction,
+    GameRound,
+    HouseAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    Wallet,
+    WinsWithoutBetDay,
+)
 from wallet.selectors import house_account_balance, stale_rounds
 from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
 
@@ -204,3 +212,18 @@ class HouseAccountAdmin(ReadOnlyAdmin):
     @admin.display(description="balance (sum of entries)")
     def balance(self, account):
         return account.currency.format(house_account_balance(account))
+
+
+@admin.register(WinsWithoutBetDay)
+class WinsWithoutBetDayAdmin(ReadOnlyAdmin):
+    """What each aggregator credited in wins without a bet per UTC day: the counter the daily risk
+    limit is checked against (limits: the aggregator's page)."""
+
+    list_display = ["day", "aggregator", "currency", "total_display"]
+    list_filter = ["aggregator", "currency"]
+    list_select_related = ["aggregator", "currency"]
+    date_hierarchy = "day"
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, day):
+        return day.currency.format(day.total)

@@ -18,6 +18,8 @@ class ErrorCode(StrEnum):
     TRANSACTION_ALREADY_SETTLED = "TRANSACTION_ALREADY_SETTLED"
     ROUND_CLOSED = "ROUND_CLOSED"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    # A win over the aggregator's risk limits (wallet/services/risk.py): never applied.
+    RISK_LIMIT_EXCEEDED = "RISK_LIMIT_EXCEEDED"
     RATE_LIMITED = "RATE_LIMITED"
     RETRY = "RETRY"
 
@@ -36,6 +38,7 @@ REMEMBERED_CODES = frozenset(
         ErrorCode.TRANSACTION_ALREADY_SETTLED,
         ErrorCode.ROUND_CLOSED,
         ErrorCode.CURRENCY_MISMATCH,
+        ErrorCode.RISK_LIMIT_EXCEEDED,
     }
 )
 

@@ -5,14 +5,22 @@ transaction records are only read or written while their wallet is locked, so th
 lock of their own. An operation that ever needs two wallets must lock them by ascending pk
 in one statement, so two such operations can never deadlock.
 
+A win without a bet then locks one more row, always after its wallet: the day's counter of
+its aggregator and currency (lock_wins_without_bet_day). Wallet, then counter, and nothing
+holds a counter while waiting for a wallet, so these can never deadlock either. The counter is
+shared by every player of the aggregator: only wins without a bet take it, never a bet, a
+rollback or a cash win.
+
 A lock that cannot be had within DB_LOCK_TIMEOUT_MS (PostgreSQL `lock_timeout`, set on the
 connection) raises OperationalError, which the services turn into RetryLater.
 """
 
+from datetime import date
+
 from casino.models import Player
 from games.models import GameSession
 from wallet import rows
-from wallet.models import Wallet
+from wallet.models import Wallet, WinsWithoutBetDay
 
 
 def lock_session_wallet(
@@ -63,3 +71,21 @@ def lock_wallet(wallet_id: int) -> Wallet:
     # All money calls of one player in one currency serialise here: the balance check and the
     # debit must see the same balance, and a resend must see the first call's record.
     return Wallet.objects.select_for_update().select_related("currency").get(pk=wallet_id)
+
+
+def lock_wins_without_bet_day(*, aggregator_id: int, currency: str, day: date) -> WinsWithoutBetDay:
+    """The day's counter of the aggregator's wins without a bet in `currency`, locked (created
+    at 0 if it is the day's first). Take it only while holding the wallet lock (order above).
+
+    The daily limit is exact under concurrency because of this lock: two wallets of the same
+    aggregator each hold their own wallet lock, but both queue here, and the second reads the
+    total the first committed (READ COMMITTED re-reads a row locked FOR UPDATE once it is
+    free), so they cannot both spend the last headroom. The write that follows is a
+    conditional UPDATE as well (services/risk.py), so even a mistake here could not pass it.
+    """
+    # ON CONFLICT DO NOTHING: two first wins of the day may race to create the row; the loser
+    # waits for the winner's commit and then finds its row.
+    WinsWithoutBetDay.objects.bulk_create(
+        [WinsWithoutBetDay(aggregator_id=aggregator_id, currency_id=currency, day=day)], ignore_conflicts=True
+    )
+    return WinsWithoutBetDay.objects.select_for_update().get(aggregator_id=aggregator_id, currency_id=currency, day=day)

@@ -12,6 +12,7 @@ Only wallet/services/ writes to these tables.
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from casino.models import Currency, Player
 from games.models import Aggregator, GameSession, Mode
@@ -247,3 +248,69 @@ class AggregatorTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} {self.kind} {self.external_id}"
+
+
+# --- Risk limits ------------------------------------------------------------------------------
+# Wins without a bet (free, promo and tournament spins; wins tied to no paid bet) need no money
+# from the player, so an aggregator's leaked credential could mint money with them. Each one is
+# capped per aggregator and currency, and so is their total per UTC day. Amounts are per
+# currency, in its minor units: there is no FX conversion here, only round figures near
+# EUR 10,000 for one win and EUR 100,000 a day, which staff raise per aggregator (RiskLimit rows).
+# A currency missing from this table gets 0 and 0 (no win without a bet) until staff set a row.
+DEFAULT_RISK_LIMITS: dict[str, tuple[int, int]] = {
+    # code: (largest win without a bet, daily total of such wins), minor units
+    "EUR": (10_000_00, 100_000_00),
+    "USD": (10_000_00, 100_000_00),
+    "GBP": (10_000_00, 100_000_00),
+    "CAD": (15_000_00, 150_000_00),
+    "JPY": (1_500_000, 15_000_000),  # exponent 0
+    "BTC": (10_000_000, 100_000_000),  # 0.1 BTC / 1 BTC in satoshi
+    # 3 ETH / 9 ETH in wei: amounts are 64-bit (at most ~9.2 ETH), so the daily default stays below.
+    "ETH": (3 * 10**18, 9 * 10**18),
+    "USDT": (10_000 * 10**6, 100_000 * 10**6),
+}
+
+
+class RiskLimit(models.Model):
+    """An aggregator's limits on wins without a bet in one currency, set by staff. Without a row
+    the currency's DEFAULT_RISK_LIMITS apply (selectors.risk_limit_in_force)."""
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.CASCADE, related_name="risk_limits")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    max_win_without_bet = models.PositiveBigIntegerField(
+        "largest win without a bet", help_text="Minor units of the currency (cents, satoshi, wei)."
+    )
+    daily_wins_without_bet = models.PositiveBigIntegerField(
+        "daily total of wins without a bet", help_text="Minor units, per UTC day, all players of the aggregator."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["aggregator", "currency"]
+        constraints = [models.UniqueConstraint(fields=["aggregator", "currency"], name="risk_limit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} {self.currency_id} risk limits"
+
+
+class WinsWithoutBetDay(models.Model):
+    """The total of one aggregator's wins without a bet in one currency on one UTC day: the
+    counter the daily risk limit is checked against. Locked after the wallet (wallet/locks.py)."""
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)  # leads the unique key
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    day = models.DateField(help_text="UTC.")
+    total = models.BigIntegerField(default=0, help_text="Minor units credited by wins without a bet.")
+
+    class Meta:
+        ordering = ["-day", "aggregator", "currency"]
+        verbose_name = "day of wins without a bet"
+        verbose_name_plural = "days of wins without a bet"
+        constraints = [
+            models.UniqueConstraint(fields=["aggregator", "currency", "day"], name="wins_without_bet_day_unique"),
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="wins_without_bet_day_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} {self.currency_id} {self.day}"

@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from wallet.models import GameRound, HouseAccount, LedgerEntry
+from wallet.models import DEFAULT_RISK_LIMITS, GameRound, HouseAccount, LedgerEntry, RiskLimit, WinsWithoutBetDay
 
 
 def house_account_balance(account: HouseAccount) -> int:
@@ -79,3 +79,28 @@ def stale_rounds(*, older_than: timedelta, now: datetime | None = None) -> Query
     """Open rounds with no money call for `older_than`: the aggregator never closed them."""
     cutoff = (now or timezone.now()) - older_than
     return GameRound.objects.filter(status=GameRound.Status.OPEN, last_activity_at__lt=cutoff)
+
+
+@dataclass(frozen=True)
+class LimitsInForce:
+    """An aggregator's limits on wins without a bet in one currency, minor units."""
+
+    max_win_without_bet: int
+    daily_wins_without_bet: int
+    set_by_staff: bool
+
+
+def risk_limit_in_force(*, aggregator_id: int, currency: str) -> LimitsInForce:
+    """The aggregator's RiskLimit row for the currency, else the currency's default (0 and 0
+    for a currency without one: no win without a bet until staff set a limit)."""
+    row = RiskLimit.objects.filter(aggregator_id=aggregator_id, currency_id=currency).first()
+    if row is not None:
+        return LimitsInForce(row.max_win_without_bet, row.daily_wins_without_bet, set_by_staff=True)
+    single, daily = DEFAULT_RISK_LIMITS.get(currency, (0, 0))
+    return LimitsInForce(single, daily, set_by_staff=False)
+
+
+def wins_without_bet_today(*, aggregator_id: int) -> dict[str, int]:
+    """The aggregator's total of wins without a bet so far this UTC day, per currency."""
+    days = WinsWithoutBetDay.objects.filter(aggregator_id=aggregator_id, day=timezone.now().date())
+    return dict(days.values_list("currency_id", "total"))

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import mail_admins
+from django.urls import reverse
 
+from wallet.models import AggregatorTransaction
 from wallet.selectors import stale_rounds
 
 logger = logging.getLogger(__name__)
@@ -23,3 +26,26 @@ def report_stale_rounds() -> list[str]:
     if found:
         logger.warning("%d stale open round(s): %s", len(found), ", ".join(found))
     return found
+
+
+@shared_task(name="wallet.mail_risk_refusal")
+def mail_risk_refusal(record_id: int) -> None:
+    """Mail the ADMINS about a win a risk limit refused (queued on commit by services/risk.py).
+    Running it twice sends the mail twice: harmless, and better than none."""
+    record = AggregatorTransaction.objects.select_related("aggregator").get(pk=record_id)
+    path = reverse("admin:wallet_aggregatortransaction_change", args=[record.pk])
+    mail_admins(
+        f"Risk limit: {record.aggregator.code} {record.kind} refused",
+        f"{risk_refusal_summary(record)}\n\nCall record: {path}\n"
+        "If the win is genuine, raise the aggregator's limit (admin: Aggregators, risk limits) and pay it"
+        " with a staff adjustment: a resend of the same transaction keeps its refusal.",
+    )
+
+
+def risk_refusal_summary(record: AggregatorTransaction) -> str:
+    """One line for staff: who, what, how much, and the rule that refused it."""
+    return (
+        f"aggregator {record.aggregator.code} {record.kind} {record.external_id!r} of {record.amount}"
+        f" {record.request.get('currency', '')} minor units ({record.spin_type}) for player"
+        f" {record.request.get('player_id', '')} refused: {record.message}"
+    )

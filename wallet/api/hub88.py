@@ -122,6 +122,9 @@ WALLET_STATUS = {
     # back exists under that id. The refusal is remembered: every resend gets it again.
     ErrorCode.TRANSACTION_ALREADY_SETTLED: RS.TRANSACTION_DOES_NOT_EXIST,
     ErrorCode.CURRENCY_MISMATCH: RS.WRONG_CURRENCY,
+    # A win over our risk limits for the aggregator: a final, clean reject (not RS_ERROR_UNKNOWN,
+    # which Hub88 retries). Staff are alerted and pay a genuine win by hand.
+    ErrorCode.RISK_LIMIT_EXCEEDED: RS.LIMIT_REACHED,
     # Only temporary failures answer the generic status: a resend may succeed.
     ErrorCode.RATE_LIMITED: RETRYABLE_STATUS,
     ErrorCode.RETRY: RETRYABLE_STATUS,
@@ -597,7 +600,8 @@ class WinView(MoneyView):
         "Accepted after the token expired. The bet named by reference_transaction_uuid must be a live bet "
         "of this player's session wallet that staked money (a zero or free bet pays only is_free or "
         "is_supplier_promo wins); the win belongs to that bet's round, whatever its own `round`, and a "
-        "closed round takes no more money. Otherwise RS_ERROR_TRANSACTION_DOES_NOT_EXIST.",
+        "closed round takes no more money. Otherwise RS_ERROR_TRANSACTION_DOES_NOT_EXIST. A win over our "
+        "risk limits for the aggregator answers RS_ERROR_LIMIT_REACHED.",
         Hub88WinRequest,
     )
     def post(self, request, code: str):

@@ -28,6 +28,8 @@ HTTP_STATUS = {
     ErrorCode.PLAYER_BLOCKED: 403,
     ErrorCode.RG_BLOCKED: 403,
     ErrorCode.SESSION_EXPIRED: 403,
+    # Refused by the operator's policy, like RG_BLOCKED: final, a resend gets the same answer.
+    ErrorCode.RISK_LIMIT_EXCEEDED: 403,
     ErrorCode.PLAYER_NOT_FOUND: 404,
     ErrorCode.SESSION_NOT_FOUND: 404,
     ErrorCode.DUPLICATE_TRANSACTION: 409,
@@ -384,7 +386,9 @@ class WinView(MoneyView):
         "Credit a win",
         "Accepted after the session expired. A cash win needs a live bet in its round "
         "(TRANSACTION_NOT_FOUND, or TRANSACTION_ROLLED_BACK when it was rolled back); free, promo and "
-        "tournament wins need none. round_closed=true closes the round.",
+        "tournament wins need none. round_closed=true closes the round. A win over the operator's risk "
+        "limits for this aggregator (a round's wins above a multiple of its bets; a win without a bet, or "
+        "the day's total of them, above a per-currency amount) answers 403 RISK_LIMIT_EXCEEDED.",
         NativeWinRequest,
     )
     def post(self, request):

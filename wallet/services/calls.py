@@ -3,7 +3,7 @@
 Each call is one short transaction on the player's wallet row: lock it and read what is
 already known of the transaction and its round (one round trip, wallet/locks.py), decide by the
 wallet's rules (rules.py), write the decision and the call's record with its answer (one
-statement, writes.py).
+statement, writes.py). A win is also checked against its aggregator's risk limits (risk.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
 from wallet.services.rules import Decision, Known, MoneyCall, SpinType, decide
 from wallet.services.writes import write_call
 
@@ -136,6 +137,9 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             return _answer_resend(existing, call, wallet)
 
         try:
+            # A win without a bet also locks its aggregator's counter of the day, after the
+            # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
+            known.risk, wins_day = risk_limits_read(call=call, session=session, known=known)
             decision = decide(call, session, known)
         except WalletError as refusal:
             if not refusal.is_remembered:
@@ -145,6 +149,10 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                     refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
                 raise
             decision = Decision(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
+        if decision.wins_without_bet:
+            risk_count_win_without_bet(
+                day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
+            )
 
         posting = decision.posting
         record = write_call(
@@ -170,6 +178,8 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             ),
             decision,
         )
+        if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
+            risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False)
 
 

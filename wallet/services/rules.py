@@ -65,14 +65,28 @@ class MoneyCall:
         }
 
 
+@dataclass(frozen=True, kw_only=True)
+class RiskLimits:
+    """The aggregator's limits a real-money win is checked against (services/risk.py reads them
+    under the wallet lock). Amounts in minor units of the call's currency."""
+
+    max_win_multiple: int
+    # Only read for a win without a bet (None for a cash win, which never needs them).
+    max_win_without_bet: int | None = None
+    daily_wins_without_bet: int | None = None
+    wins_without_bet_today: int = 0  # read from the day's counter, locked after the wallet
+
+
 class Known:
     """What a call reads under the wallet lock: the records of the transactions it names (its
     own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
-    name them, and the rounds (the call's own, and the round of the transaction it names)."""
+    name them, the rounds (the call's own, and the round of the transaction it names), and for
+    a real-money win, the risk limits it must keep (None: none apply, as for demo play)."""
 
-    def __init__(self, records: list[AggregatorTransaction], rounds: list[GameRound]):
+    def __init__(self, records: list[AggregatorTransaction], rounds: list[GameRound], risk: RiskLimits | None = None):
         self.records = records
         self.rounds = rounds
+        self.risk = risk
 
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
@@ -126,6 +140,8 @@ class Decision:
     round: GameRound | None = None
     round_change: RoundChange | None = None
     posting: Posting | None = None
+    # What a win without a bet adds to its aggregator's total of the day (services/risk.py).
+    wins_without_bet: int = 0
 
 
 def decide(call: MoneyCall, session: GameSession, known: Known) -> Decision:
@@ -178,6 +194,7 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
             raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
         if call.spin_type not in SpinType.WITHOUT_BET:
             _check_round_staked_money(round_)
+    wins_without_bet = _check_risk_limits(call, wallet, known)
 
     amount = call.amount or 0
     round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, win_total=amount))
@@ -186,6 +203,7 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         round=round_,
         round_change=change,
         posting=_posting(call, wallet, LedgerTransaction.Kind.WIN, amount, round_) if amount else None,
+        wins_without_bet=wins_without_bet,
     )
 
 
@@ -317,3 +335,60 @@ def _posting(
         reference=call.transaction_id,
         memo=memo,
     )
+
+
+# --- Risk limits (the values come from services/risk.py, read under the wallet lock) ----------
+
+
+def is_win_without_bet(call: MoneyCall, wallet: Wallet, known: Known) -> bool:
+    """A win the player paid nothing for: a free, promo or tournament spin, or a win whose bets
+    debited nothing (a Hub88 free bet). No stake bounds it, so the risk limits on wins without
+    a bet do."""
+    return call.spin_type in SpinType.WITHOUT_BET or _staked_round(call, wallet, known) is None
+
+
+def _staked_round(call: MoneyCall, wallet: Wallet, known: Known) -> GameRound | None:
+    """The round whose bets a win pays: the round of the bet it names (Hub88), else its own;
+    None when that round has no cash staked."""
+    round_ = None
+    if call.reference_id:
+        bet = known.record(call.reference_id)
+        round_ = known.round_of(bet) if bet is not None else None
+    round_ = round_ or known.round_named(call, wallet)
+    return round_ if round_ is not None and round_.bet_total > 0 else None
+
+
+def _check_risk_limits(call: MoneyCall, wallet: Wallet, known: Known) -> int:
+    """Refuse a win over the aggregator's risk limits (a leaked credential must not mint money);
+    return what it adds to the day's total of wins without a bet (0 for a cash win).
+
+    A cash win may bring its round's wins to at most `max_win_multiple` times the round's bets:
+    the round's earlier wins count too, so splitting a win into many calls does not pass. A win
+    without a bet must be at most `max_win_without_bet` and keep the aggregator's total of the
+    (UTC) day within `daily_wins_without_bet`.
+    """
+    limits, amount = known.risk, call.amount or 0
+    if limits is None or amount == 0:
+        return 0
+    if not is_win_without_bet(call, wallet, known):
+        round_ = _staked_round(call, wallet, known)
+        most = limits.max_win_multiple * round_.bet_total
+        if round_.win_total + amount > most:
+            raise _over_limit(
+                f"a round's wins are limited to {limits.max_win_multiple} times its bets ({most} minor units)"
+            )
+        return 0
+    if limits.max_win_without_bet is None or limits.daily_wins_without_bet is None:
+        raise ValueError("a win without a bet needs its risk limits")  # calls.py reads them: a bug
+    if amount > limits.max_win_without_bet:
+        raise _over_limit(f"a win without a bet is limited to {limits.max_win_without_bet} minor units")
+    if limits.wins_without_bet_today + amount > limits.daily_wins_without_bet:
+        raise _over_limit(
+            f"wins without a bet are limited to {limits.daily_wins_without_bet} minor units a day"
+            f" ({limits.wins_without_bet_today} so far today)"
+        )
+    return amount
+
+
+def _over_limit(message: str) -> WalletError:
+    return _refuse(ErrorCode.RISK_LIMIT_EXCEEDED, f"risk limit of this aggregator: {message}")
