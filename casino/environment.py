@@ -11,7 +11,7 @@ PRODUCTION = "production"
 LOCAL = "local"
 ENVIRONMENTS = (PRODUCTION, LOCAL)
 
-GENERATE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+GENERATE_KEY_COMMAND = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 # Values published in this repository's history, docs or compose file, and Django's own marker
 # for generated development keys: anyone can sign sessions with them.
@@ -36,16 +36,18 @@ def secret_key_problem(value: str, *, environment: str) -> str | None:
     """Why SECRET_KEY cannot be used in this environment, or None. It signs sessions and CSRF
     tokens: a known or guessable one lets anybody forge a staff login."""
     if not value:
-        return f"SECRET_KEY is not set. Set it in the environment or in .env, e.g. SECRET_KEY=$({GENERATE_SECRET})."
+        return (
+            f"SECRET_KEY is not set. Set it in the environment or in .env, e.g. SECRET_KEY=$({GENERATE_KEY_COMMAND})."
+        )
     if environment != PRODUCTION:
         return None
     lowered = value.lower()
     if lowered in KNOWN_SECRET_KEYS or any(marker in lowered for marker in KNOWN_SECRET_KEY_MARKERS):
-        return f"SECRET_KEY is a known placeholder. Generate a new one: SECRET_KEY=$({GENERATE_SECRET})."
+        return f"SECRET_KEY is a known placeholder. Generate a new one: SECRET_KEY=$({GENERATE_KEY_COMMAND})."
     if len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
         return (
             f"SECRET_KEY is too weak for production (at least {SECRET_KEY_MIN_LENGTH} characters, "
-            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different). Generate one: SECRET_KEY=$({GENERATE_SECRET})."
+            f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different). Generate one: SECRET_KEY=$({GENERATE_KEY_COMMAND})."
         )
     return None
 
@@ -56,7 +58,7 @@ def frontend_keys_problem(keys: list[str], *, environment: str) -> str | None:
     if not keys:
         return (
             "FRONTEND_API_KEYS is not set: the bearer key(s) of the operator front end, comma-separated, "
-            f"e.g. FRONTEND_API_KEYS=$({GENERATE_SECRET})."
+            f"e.g. FRONTEND_API_KEYS=$({GENERATE_KEY_COMMAND})."
         )
     if environment != PRODUCTION:
         return None

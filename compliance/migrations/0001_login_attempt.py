@@ -5,25 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='LoginAttempt',
+            name="LoginAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(help_text='As typed: it need not exist.', max_length=150)),
-                ('ip_address', models.GenericIPAddressField()),
-                ('attempted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('outcome', models.CharField(choices=[('pending', 'being checked'), ('success', 'logged in'), ('bad-credentials', 'wrong username or password'), ('not-allowed', 'right password, but not active staff'), ('locked', 'refused unchecked: too many failures')], default='pending', max_length=20)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("username", models.CharField(help_text="As typed: it need not exist.", max_length=150)),
+                ("ip_address", models.GenericIPAddressField()),
+                ("attempted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pending", "being checked"),
+                            ("success", "logged in"),
+                            ("bad-credentials", "wrong username or password"),
+                            ("not-allowed", "right password, but not active staff"),
+                            ("locked", "refused unchecked: too many failures"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-attempted_at'],
-                'indexes': [models.Index(fields=['username', 'attempted_at'], name='login_attempt_username'), models.Index(fields=['ip_address', 'attempted_at'], name='login_attempt_address')],
+                "ordering": ["-attempted_at"],
+                "indexes": [
+                    models.Index(fields=["username", "attempted_at"], name="login_attempt_username"),
+                    models.Index(fields=["ip_address", "attempted_at"], name="login_attempt_address"),
+                ],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from casino.environment import LOCAL
-
 from casino.models import Player
 from games.models import Aggregator
 from games.services import aggregator_create
