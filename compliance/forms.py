@@ -12,6 +12,9 @@ from compliance.models import LoginAttempt
 from compliance.selectors import login_locked_until
 from compliance.services import login_attempt_begin, login_attempt_finish
 
+# Where an address that cannot be read is counted: all such attempts share one count.
+UNREADABLE_ADDRESS = "0.0.0.0"  # noqa: S104 - not a bind address
+
 
 def client_address(request) -> str:
     """The address the request came from: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in
@@ -26,7 +29,7 @@ def client_address(request) -> str:
     try:
         return str(ipaddress.ip_address(remote))
     except ValueError:
-        return "0.0.0.0"  # noqa: S104 - not a bind: the address we could not read, counted together
+        return UNREADABLE_ADDRESS
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
-from compliance.forms import client_address
+from compliance.forms import UNREADABLE_ADDRESS, client_address
 from compliance.models import LoginAttempt
 
 LOCKED = "Too many failed logins for this account or from this address"
@@ -26,9 +26,7 @@ def fast_hasher(settings):
 
 
 def log_in(client: Client, password: str, *, username: str = "admin", address: str = HOME):
-    return client.post(
-        "/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=address
-    )
+    return client.post("/admin/login/?next=/admin/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
 def logged_in(response) -> bool:
@@ -166,7 +164,7 @@ def test_a_burst_of_parallel_guesses_gets_no_more_passwords_checked_than_the_lim
         (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),  # our proxy appended the real client
         (2, "198.51.100.7, 203.0.113.9, 10.1.1.1", "203.0.113.9"),
         (1, "", "192.0.2.1"),  # the proxy sent nothing: the peer's address
-        (1, "not-an-address", "0.0.0.0"),
+        (1, "not-an-address", UNREADABLE_ADDRESS),
     ],
 )
 def test_the_client_address_trusts_only_what_our_own_proxies_wrote(proxies, forwarded_for, expected):
