@@ -1,4 +1,10 @@
-"""Settings, all read from the environment (12-factor) with safe local defaults.
+"""Settings, all read from the environment (12-factor).
+
+CASINO_ENV says what kind of start this is: `production` (the default) or `local` (`make run`,
+`make test`, `make bench`). No secret has a default in either: a missing or, in production, a
+known or weak SECRET_KEY or FRONTEND_API_KEYS stops every process (web, worker, beat,
+manage.py) here with a message naming the variable. Production also turns on HTTPS-only
+cookies, HSTS and the redirect to HTTPS (docs/deploy.md).
 
 With no DATABASE_URL the project runs on an embedded SQLite file; with no REDIS_URL the
 Celery broker is a local folder and the cache is in-process. Production sets both.
@@ -9,13 +15,26 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from casino.environment import PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise ImproperlyConfigured(problem)
+
+
+CASINO_ENV = env("CASINO_ENV", default=PRODUCTION)
+_refuse(environment_problem(CASINO_ENV))
+IS_PRODUCTION = CASINO_ENV == PRODUCTION
+
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-secret-key-change-me")
+SECRET_KEY = env("SECRET_KEY", default="")
+_refuse(secret_key_problem(SECRET_KEY, environment=CASINO_ENV))
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -51,6 +70,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "casino.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +168,46 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 
+# --- Security: HTTPS, headers, admin logins ------------------------------------------------
+# In production the app sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (and
+# overwrites any the client sent): plain http is redirected, cookies travel over HTTPS only and
+# browsers are told, for a year and for every subdomain, never to try http again (HSTS).
+# `local` serves plain http on 127.0.0.1, so none of this applies there.
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and container health checks probe over plain http from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # A back-office domain is HTTPS-only for good: consent to browsers' preload lists (it
+    # takes effect only once the domain is submitted to hstspreload.org).
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent on every response (casino/middleware.py). Everything the admin and the Swagger UI load
+# is our own static files: no inline script, no <style> block, nothing from another origin.
+# Inline style *attributes* are allowed (the aggregator page colours its clock skew, the
+# history pages set a border): they cannot run code or select elements, and any image they
+# name must still come from img-src. `data:` images are the icons in the style sheets.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# Admin logins (compliance/): at most this many wrong passwords per account, and per client
+# address, within LOGIN_LOCKOUT_SECONDS; past that, logins are refused unchecked until the
+# oldest of them is that old (docs/architecture.md, "Security settings").
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# How many proxies in front of the app append to X-Forwarded-For (0: the client's address is
+# REMOTE_ADDR). Entries left of the ones our proxies wrote come from the client: never trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # --- Auth, i18n, static -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -188,6 +248,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge from swagger.io's online validator: it would send our schema's URL to a third
+    # party, and the Content-Security-Policy loads images from our own origin only.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # Fields named "status" carry different vocabularies per API: name each enum explicitly.
     "ENUM_NAME_OVERRIDES": {
         "OkStatusEnum": ["OK"],
@@ -211,7 +274,8 @@ LAUNCH_URL_TTL_SECONDS = env.int("LAUNCH_URL_TTL_SECONDS", default=600)
 # How long a launched game session accepts bets (never shorter than the launch URL's TTL).
 GAME_SESSION_TTL_SECONDS = env.int("GAME_SESSION_TTL_SECONDS", default=1800)
 # Bearer keys of the operator's front end (games list, launch); not aggregator credentials.
-FRONTEND_API_KEYS = env.list("FRONTEND_API_KEYS", default=["dev-frontend-key"])
+FRONTEND_API_KEYS = [key for key in env.list("FRONTEND_API_KEYS", default=[]) if key]
+_refuse(frontend_keys_problem(FRONTEND_API_KEYS, environment=CASINO_ENV))
 
 # Open rounds with no money call for this long are reported (log + admin filter) hourly.
 STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 3600)

@@ -1,7 +1,11 @@
 """Operability endpoints: liveness and readiness."""
 
+import logging
+
 from django.db import connection
 from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 def health(request):
@@ -10,10 +14,14 @@ def health(request):
 
 
 def ready(request):
-    """Readiness: the database answers (Redis is optional: callbacks work without it)."""
+    """Readiness: the database answers (Redis is optional: callbacks work without it).
+
+    The probe is unauthenticated: the caller learns only that the database is unreachable,
+    the log gets the driver's message (host, port, role)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
-        return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
+    except Exception:  # any failure means "not ready"
+        logger.exception("readiness: database unreachable")
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok"})

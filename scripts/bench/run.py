@@ -90,6 +90,11 @@ def setup_django() -> None:
     os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
     os.environ["REDIS_URL"] = REDIS_URL
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casino.settings")
+    # The throwaway bench database and its server (inherits this environment) serve plain http
+    # on 127.0.0.1: a local start, with throwaway secrets (`make bench` sets the same).
+    os.environ.setdefault("CASINO_ENV", "local")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-server")
+    os.environ.setdefault("FRONTEND_API_KEYS", "bench-only-frontend-key")
     sys.path.insert(0, str(ROOT))
     import django
 

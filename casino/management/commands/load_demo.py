@@ -1,9 +1,11 @@
 import os
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from casino.environment import LOCAL
 from casino.models import Player
 from games.models import Aggregator
 from games.services import aggregator_create
@@ -33,6 +35,15 @@ class Command(BaseCommand):
     help = "Load demo data (idempotent): an admin user, the sandbox aggregator, funded players."
 
     def handle(self, *args, **opts):
+        if settings.CASINO_ENV != LOCAL:
+            # Everything below is published in this repository: on a server anyone could log
+            # in as admin/admin and sign wallet calls as the sandbox.
+            raise CommandError(
+                f"load_demo creates well-known logins and credentials (admin / admin, the sandbox's "
+                f"secrets), so it runs only with CASINO_ENV=local (make run); this is CASINO_ENV="
+                f"{settings.CASINO_ENV}. To start a real deployment: manage.py createsuperuser and "
+                f"manage.py create_aggregator (README, docs/deploy.md)."
+            )
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
