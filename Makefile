@@ -6,7 +6,8 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casino
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Settings have no default secrets (docs/deploy.md): the tests and the bench bring throwaway ones.
-TEST_ENV := CASINO_ENV=local SECRET_KEY=test-only-secret-key-not-for-any-server FRONTEND_API_KEYS=dev-frontend-key
+TEST_ENV := CASINO_ENV=local SECRET_KEY=test-only-secret-key-not-for-any-server FRONTEND_API_KEYS=dev-frontend-key \
+	FIELD_ENCRYPTION_KEYS=aeqzOkdKPUBvaVg9qkgYIJkFH_D_o82Fx-hqYjqL8vg=
 
 .PHONY: run test lint install services clean bench reliability
 

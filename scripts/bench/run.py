@@ -95,6 +95,8 @@ def setup_django() -> None:
     os.environ.setdefault("CASINO_ENV", "local")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-any-server")
     os.environ.setdefault("FRONTEND_API_KEYS", "bench-only-frontend-key")
+    # A fixed Fernet key, as throwaway as the rest: the bench database is dropped after the run.
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "YmVuY2gtb25seS1rZXktbm90LWZvci1hbnktc2VydmU=")
     sys.path.insert(0, str(ROOT))
     import django
 
