@@ -166,7 +166,7 @@ def test_a_signed_call_decrypts_the_secret_once_per_cached_aggregator(native, ca
 
 # --- The migration ----------------------------------------------------------------------------
 
-BEFORE, ENCRYPTING = ("games", "0003_catalog"), ("games", "0004_encrypt_secrets")
+BEFORE, ENCRYPTING = ("games", "0003_catalog"), ("games", "0005_encrypt_secrets")
 
 
 def migrate_to(target: tuple[str, str]):

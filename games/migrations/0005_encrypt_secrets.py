@@ -30,7 +30,7 @@ def decrypt_stored_secrets(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("games", "0003_catalog"),
+        ("games", "0004_aggregator_max_win_multiple"),
     ]
 
     operations = [
