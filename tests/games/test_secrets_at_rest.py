@@ -12,7 +12,6 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from casino import crypto
@@ -20,6 +19,7 @@ from casino.crypto import UndecryptableSecret
 from casino.signing import rsa_sign, rsa_signature_matches
 from games.models import Aggregator
 from games.services import aggregator_create, session_open
+from tests.admin.test_admin import NO_RISK_LIMIT_ROWS
 from tests.conftest import KEY_ID, SECRET, NativeClient
 from tests.hub88.conftest import PRIVATE_PEM, PUBLIC_PEM
 from wallet.api.auth import forget_aggregators
@@ -141,6 +141,7 @@ def test_a_secret_set_in_the_admin_is_stored_encrypted_and_never_shown(client, a
         "key_id": aggregator.key_id,
         "signing_secret": "set-in-the-admin",
         "allowed_skew_seconds": "30",
+        **NO_RISK_LIMIT_ROWS,
     }
 
     response = client.post(url, form)
@@ -162,35 +163,6 @@ def test_a_signed_call_decrypts_the_secret_once_per_cached_aggregator(native, ca
     assert statuses == [200, 200, 200]
     # One secret set (no previous one): decrypted when the aggregator row was loaded, then cached.
     assert decrypted == [{"what": "games.Aggregator.signing_secret"}]
-
-
-# --- The migration ----------------------------------------------------------------------------
-
-BEFORE, ENCRYPTING = ("games", "0003_catalog"), ("games", "0005_encrypt_secrets")
-
-
-def migrate_to(target: tuple[str, str]):
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return executor.loader.project_state(target).apps
-
-
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_migration_encrypts_existing_plaintext_rows_and_its_reverse_decrypts_them():
-    old_apps = migrate_to(BEFORE)
-    old = old_apps.get_model("games", "Aggregator").objects.create(
-        code="legacy", name="legacy", key_id="k-legacy", signing_secret=SECRET, private_key_pem=PRIVATE_PEM
-    )
-    try:
-        migrate_to(ENCRYPTING)
-        encrypted = stored(old)
-        assert SECRET not in encrypted["signing_secret"] and "PRIVATE KEY" not in encrypted["private_key_pem"]
-        assert Aggregator.objects.get(code="legacy").private_key_pem == PRIVATE_PEM
-
-        migrate_to(BEFORE)
-        assert stored(old) == {"signing_secret": SECRET, "previous_signing_secret": "", "private_key_pem": PRIVATE_PEM}
-    finally:
-        migrate_to(ENCRYPTING)
 
 
 # --- Wrong or missing key ---------------------------------------------------------------------

@@ -37,12 +37,18 @@ def test_a_free_win_at_the_default_limit_is_credited(hub88, tx, player):
     assert balance_of(player) == 10_000 + 10_000_00
 
 
-def test_a_win_of_a_free_bet_counts_as_a_win_without_a_bet_even_without_the_free_flag(hub88, tx, player):
+def test_the_free_win_of_a_free_bet_is_a_win_without_a_bet_and_bound_by_its_limit(hub88, tx, player):
     # given a free bet: it debits nothing, so the win it pays has no stake behind it
     bet = tx("bet", is_free=True, amount=100_000, round="free-round")
     hub88.post("transaction/bet", bet)
 
-    win = tx("win", amount=EUR_10_000 + 1_000, round="free-round", reference_transaction_uuid=bet["transaction_uuid"])
+    win = tx(
+        "win",
+        is_free=True,
+        amount=EUR_10_000 + 1_000,
+        round="free-round",
+        reference_transaction_uuid=bet["transaction_uuid"],
+    )
     answer = hub88.post("transaction/win", win)
 
     assert answer["status"] == "RS_ERROR_LIMIT_REACHED"

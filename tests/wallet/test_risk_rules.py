@@ -47,7 +47,14 @@ def a_round(*, bet_total: int, win_total: int = 0, external_id: str = "r-1", pk:
 
 def a_bet(external_id: str, round_: GameRound) -> AggregatorTransaction:
     return AggregatorTransaction(
-        aggregator_id=1, external_id=external_id, kind="bet", wallet_id=1, round_id=round_.pk, outcome="applied"
+        aggregator_id=1,
+        external_id=external_id,
+        kind="bet",
+        wallet_id=1,
+        round_id=round_.pk,
+        outcome="applied",
+        # A bet that staked money posted a ledger transaction; a free bet posted none.
+        ledger_transaction_id=round_.pk if round_.bet_total else None,
     )
 
 
@@ -145,20 +152,20 @@ STAKED_ROUND = a_round(bet_total=100, external_id="r-staked", pk=3)
             id="a win above 10x the bet it names",
         ),
         pytest.param(
-            win_of(501, reference_id="free-bet", round_id="r-free"),
+            win_of(501, spin_type="free", reference_id="free-bet", round_id="r-free"),
             [FREE_BET_ROUND],
             [a_bet("free-bet", FREE_BET_ROUND)],
             LIMITS,
             REFUSED,
-            id="a cash win of a free bet is a win without a bet",
+            id="a free win of a free bet is a win without a bet",
         ),
         pytest.param(
-            win_of(500, reference_id="free-bet", round_id="r-free"),
+            win_of(500, spin_type="free", reference_id="free-bet", round_id="r-free"),
             [FREE_BET_ROUND],
             [a_bet("free-bet", FREE_BET_ROUND)],
             LIMITS,
             500,
-            id="a cash win of a free bet within the limit counts for the day",
+            id="a free win of a free bet within the limit counts for the day",
         ),
         # No limit to keep: a win of nothing, or no limits given (demo play).
         pytest.param(win_of(0, spin_type="free"), [], [], LIMITS, 0, id="a free win of nothing"),
