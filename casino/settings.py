@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "games",
     "reconciliation",
     "compliance",
+    "sandbox",
 ]
 
 MIDDLEWARE = [

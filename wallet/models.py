@@ -13,8 +13,7 @@ Only wallet/services/ writes to these tables.
 from django.conf import settings
 from django.db import models
 
-from casino.models import Currency, Player
-from games.models import Aggregator, GameSession, Mode
+from casino.models import Aggregator, Currency, GameSession, Mode, Player
 
 
 class Wallet(models.Model):
