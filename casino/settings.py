@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "games",
     "reconciliation",
     "compliance",
+    "sandbox",
 ]
 
 MIDDLEWARE = [

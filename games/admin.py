@@ -5,16 +5,8 @@ from django.db.models import Count
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from casino.models import Currency
-from games.models import (
-    Aggregator,
-    CatalogSyncRun,
-    Certification,
-    Game,
-    GameCodeAlias,
-    GameSession,
-    Provider,
-)
+from casino.models import Aggregator, Currency, GameSession
+from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, GameLaunch, Provider
 from wallet.api.auth import SKEW_ALERT_SECONDS
 from wallet.models import RiskLimit
 from wallet.selectors import risk_limit_in_force, wins_without_bet_today
@@ -218,9 +210,14 @@ class GameSessionAdmin(SimpleHistoryAdmin):
     list_display = ["token", "player", "aggregator", "game_code", "currency", "mode", "created_at", "expires_at"]
     list_filter = ["mode", "aggregator", "currency"]
     search_fields = ["token", "player__external_id", "game_code"]
-    raw_id_fields = ["player", "wallet", "game"]
-    readonly_fields = ["token", "created_at"]
+    raw_id_fields = ["player"]
+    readonly_fields = ["token", "created_at", "launched_game"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="catalog game")
+    def launched_game(self, session):
+        launch = GameLaunch.objects.filter(session=session).select_related("game").first()
+        return launch.game if launch else "-  (opened by hand)"
 
 
 # --- Catalog ----------------------------------------------------------------------------------

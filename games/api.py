@@ -15,9 +15,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casino.models import Mode
 from casino.signing import secret_matches
 from games.launch import LaunchError, launch_create
-from games.models import Mode
 from games.selectors import CatalogFilters, catalog_games
 
 # --- Authentication -----------------------------------------------------------------------------

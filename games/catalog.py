@@ -26,11 +26,12 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from casino.models import Aggregator
 from games.clients import client_for
 from games.clients.base import AggregatorClient, CatalogEntry
 from games.clients.http import OutboundError
 from games.clients.native import CatalogError
-from games.models import Aggregator, CatalogSyncRun, Certification, Game, GameCodeAlias, Provider
+from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, Provider
 from games.selectors import catalog_cache_invalidate
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 
-from casino.models import Currency, Player
+from casino.models import Aggregator, Currency, GameSession, Mode, Player
 from casino.signing import canonical_query, launch_signature, secret_matches
-from games.models import Aggregator, Certification, Game, GameSession, Mode
+from games.models import Certification, Game
 from games.services import session_open
 
 # Every parameter a launch URL carries besides `signature`.

@@ -1,129 +1,13 @@
-"""Aggregators (who calls us, and how they sign) and the game sessions they play in."""
+"""Each aggregator's game catalog (providers, games, renamed codes, certifications), its sync
+runs, and the launches that opened game sessions on catalog games."""
 
-import secrets
 import uuid
-from datetime import timedelta
 
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from casino.crypto import EncryptedTextField
-from casino.models import Currency, Player
-
-
-def new_key_id() -> str:
-    return "agg_" + secrets.token_hex(8)
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class Mode(models.TextChoices):
-    REAL = "real"
-    DEMO = "demo"
-
-
-class Aggregator(models.Model):
-    class Protocol(models.TextChoices):
-        NATIVE = "native", "native v1 (HMAC-SHA256)"
-        HUB88 = "hub88", "Hub88 (RSA-SHA256)"
-
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
-    protocol = models.CharField(max_length=16, choices=Protocol.choices, default=Protocol.NATIVE)
-    is_active = models.BooleanField(default=True)
-
-    # Native protocol credentials. The key id names the aggregator on every request; the
-    # signing secret is separate from it and never shown back (the admin only sets it).
-    # Secrets are encrypted at rest (casino/crypto.py): the column holds a token, the attribute the text.
-    key_id = models.CharField(max_length=64, unique=True, default=new_key_id)
-    signing_secret = EncryptedTextField(blank=True)
-    # During a rotation both secrets verify; clear this one once the aggregator has switched.
-    previous_signing_secret = EncryptedTextField(blank=True)
-    allowed_skew_seconds = models.PositiveIntegerField(
-        default=30, help_text="Signed requests whose timestamp is further than this from our clock are refused."
-    )
-    rate_limit_per_minute = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Callbacks above this rate answer 429 RATE_LIMITED. Empty: no limit."
-    )
-
-    # Hub88-style credentials: their public key verifies their calls; our private key signs ours.
-    public_key_pem = models.TextField("aggregator public key (PEM)", blank=True)
-    private_key_pem = EncryptedTextField("our private key (PEM)", blank=True)
-    operator_id = models.PositiveIntegerField(null=True, blank=True, help_text="Our operator id at the aggregator.")
-    api_base_url = models.URLField("aggregator API base URL", blank=True)
-
-    # Risk limit on cash wins (wallet/services/risk.py); the limits on wins without a bet are per
-    # currency (wallet.RiskLimit). Kept here, on the row every callback already has in hand, so
-    # checking a cash win costs no query.
-    max_win_multiple = models.PositiveIntegerField(
-        default=10_000,
-        validators=[MinValueValidator(1)],
-        help_text="A cash win may bring its round's wins to at most this many times the round's bets. "
-        "Raise it for games whose maximum win is higher.",
-    )
-
-    # Clock skew observed on signed requests: our clock minus theirs, in seconds.
-    last_skew_seconds = models.FloatField(null=True, blank=True, editable=False)
-    skew_observed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    # Catalog sync (games/catalog.py): empty means settings.CATALOG_SYNC_INTERVAL_SECONDS.
-    catalog_sync_interval_seconds = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds between catalog syncs. Empty: the site default (1 hour)."
-    )
-
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords(excluded_fields=["signing_secret", "previous_signing_secret", "private_key_pem"])
-
-    class Meta:
-        ordering = ["code"]
-
-    def __str__(self) -> str:
-        return self.code
-
-    def signing_secrets(self) -> list[str]:
-        return [s for s in (self.signing_secret, self.previous_signing_secret) if s]
-
-
-class GameSession(models.Model):
-    """A player's session in one game: what the aggregator's `session_token` stands for."""
-
-    token = models.CharField(max_length=64, unique=True, default=new_session_token)
-    player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="game_sessions")
-    # The wallet the session plays from: the player's real wallet, or their demo wallet.
-    wallet = models.ForeignKey("wallet.Wallet", on_delete=models.PROTECT, related_name="game_sessions")
-    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="game_sessions")
-    game_code = models.CharField(max_length=128, help_text="The aggregator's game code at launch.")
-    # Set by the launch flow; empty for sessions opened by hand (open_session) with any code.
-    game = models.ForeignKey("games.Game", on_delete=models.PROTECT, null=True, blank=True, related_name="sessions")
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["player", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.player} {self.game_code} ({self.mode})"
-
-    @property
-    def is_expired(self) -> bool:
-        return timezone.now() >= self.expires_at
-
-    @staticmethod
-    def expiry_from_now(ttl_seconds: int):
-        return timezone.now() + timedelta(seconds=ttl_seconds)
-
-
-# --- Catalog ----------------------------------------------------------------------------------
+from casino.models import Aggregator, GameSession
 
 
 class Provider(models.Model):
@@ -271,3 +155,18 @@ class CatalogSyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} sync {self.started_at:%Y-%m-%d %H:%M:%S} {self.status}"
+
+
+class GameLaunch(models.Model):
+    """The catalog game a launched session plays. Sessions opened by hand (open_session) have
+    none; a launch keeps pointing at the game's own id whatever the aggregator renames it to."""
+
+    session = models.OneToOneField(GameSession, on_delete=models.PROTECT, primary_key=True, related_name="launch")
+    game = models.ForeignKey(Game, on_delete=models.PROTECT, related_name="launches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.game.code} for {self.session}"

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from games.models import Aggregator, Game, GameCodeAlias
+from casino.models import Aggregator
+from games.models import Game, GameCodeAlias
 
 # The cached lists are keyed by a version token; invalidation replaces the token, so every
 # filter combination is dropped at once (and a token is never reused, even after eviction).

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from casino.models import Currency, Player
-from games.models import Aggregator, Game, GameSession, Mode
+from casino.models import Aggregator, Currency, GameSession, Mode, Player
+from games.models import Game, GameLaunch
 from wallet.services import demo_wallet_top_up, wallet_open
 
 DEFAULT_SESSION_TTL_SECONDS = 600
@@ -58,13 +58,14 @@ def session_open(
     if mode == Mode.DEMO:
         demo_wallet_top_up(wallet_id=wallet.pk)
     with transaction.atomic():
-        return GameSession.objects.create(
+        session = GameSession.objects.create(
             player=player,
-            wallet=wallet,
             aggregator=aggregator,
             game_code=game_code,
-            game=game,
             currency_id=wallet.currency_id,
             mode=mode,
             expires_at=GameSession.expiry_from_now(ttl_seconds),
         )
+        if game is not None:
+            GameLaunch.objects.create(session=session, game=game)
+        return session

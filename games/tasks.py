@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from casino.models import Aggregator
 from games.catalog import catalog_sync
-from games.models import Aggregator
 
 
 @shared_task(name="games.sync_catalog")

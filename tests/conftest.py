@@ -9,9 +9,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from casino.models import Player
+from casino.models import Aggregator, GameSession, Mode, Player
 from casino.signing import native_signature
-from games.models import Aggregator, GameSession, Mode
 from games.services import aggregator_create, session_open
 from wallet.models import Wallet
 from wallet.services import wallet_deposit, wallet_open

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from games.models import Mode
+from casino.models import Mode
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import (

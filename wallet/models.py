@@ -14,8 +14,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from casino.models import Currency, Player
-from games.models import Aggregator, GameSession, Mode
+from casino.models import Aggregator, Currency, GameSession, Mode, Player
 
 
 class Wallet(models.Model):

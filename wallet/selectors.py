@@ -7,7 +7,21 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from wallet.models import DEFAULT_RISK_LIMITS, GameRound, HouseAccount, LedgerEntry, RiskLimit, WinsWithoutBetDay
+from casino.models import GameSession
+from wallet.models import (
+    DEFAULT_RISK_LIMITS,
+    GameRound,
+    HouseAccount,
+    LedgerEntry,
+    RiskLimit,
+    Wallet,
+    WinsWithoutBetDay,
+)
+
+
+def session_wallet(session: GameSession) -> Wallet:
+    """The wallet a game session plays from: the player's, in the session's currency and mode."""
+    return Wallet.objects.get(player_id=session.player_id, currency_id=session.currency_id, mode=session.mode)
 
 
 def house_account_balance(account: HouseAccount) -> int:

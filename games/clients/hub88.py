@@ -18,11 +18,11 @@ from decimal import Decimal, InvalidOperation
 import requests
 from django.utils.text import slugify
 
+from casino.models import Aggregator
 from casino.signing import rsa_sign
 from games.clients.base import CatalogEntry
 from games.clients.http import RetryPolicy, send
 from games.clients.native import CatalogError
-from games.models import Aggregator
 
 GAME_LIST = "/operator/generic/v2/game/list"
 GAME_URL = "/operator/generic/v2/game/url"

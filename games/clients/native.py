@@ -11,10 +11,10 @@ from decimal import Decimal, InvalidOperation
 
 import requests
 
+from casino.models import Aggregator
 from casino.signing import native_signature
 from games.clients.base import CatalogEntry, Certification
 from games.clients.http import RetryPolicy, send
-from games.models import Aggregator
 
 
 class CatalogError(Exception):

@@ -113,8 +113,7 @@ def seed() -> None:
     from django.utils import timezone
 
     from casino.bench import create_ceiling_tables
-    from casino.models import Player
-    from games.models import GameSession, Mode
+    from casino.models import GameSession, Mode, Player
     from games.services import aggregator_create
     from wallet.models import HouseAccount, LedgerEntry, LedgerTransaction, Wallet
 
@@ -150,14 +149,13 @@ def seed() -> None:
                 GameSession(
                     token=f"bench-session-{n:05d}",
                     player=p,
-                    wallet=w,
                     aggregator=aggregator,
                     game_code="bench-slot",
                     currency_id="EUR",
                     mode=Mode.REAL,
                     expires_at=expires,
                 )
-                for n, (p, w) in enumerate(zip(players, wallets, strict=True), start=1)
+                for n, p in enumerate(players, start=1)
             ]
         )
         create_ceiling_tables(accounts=PLAYERS, balance=OPENING_BALANCE)

@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from casino.models import Player
-from games.models import Aggregator
+from casino.models import Aggregator, Player
 from tests.conftest import SECRET, balance_of
 from wallet.models import LedgerTransaction, Wallet
 
@@ -33,8 +32,8 @@ def played(native, call, session):
         "wallet_aggregatortransaction",
         "wallet_gameround",
         "wallet_houseaccount",
-        "games_aggregator",
-        "games_gamesession",
+        "casino_aggregator",
+        "casino_gamesession",
         "wallet_winswithoutbetday",
     ],
 )
@@ -76,8 +75,8 @@ def test_the_aggregator_page_never_shows_a_secret(staff_client, aggregator):
     aggregator.private_key_pem = "-----BEGIN PRIVATE KEY-----secretkeymaterial"
     aggregator.save()
 
-    page = staff_client.get(reverse("admin:games_aggregator_change", args=[aggregator.pk])).content.decode()
-    history = staff_client.get(reverse("admin:games_aggregator_history", args=[aggregator.pk])).content.decode()
+    page = staff_client.get(reverse("admin:casino_aggregator_change", args=[aggregator.pk])).content.decode()
+    history = staff_client.get(reverse("admin:casino_aggregator_history", args=[aggregator.pk])).content.decode()
 
     for secret in (SECRET, "old-secret-value", "secretkeymaterial"):
         assert secret not in page
@@ -86,7 +85,7 @@ def test_the_aggregator_page_never_shows_a_secret(staff_client, aggregator):
 
 
 def test_saving_an_aggregator_with_empty_secret_fields_keeps_the_secrets(staff_client, aggregator):
-    url = reverse("admin:games_aggregator_change", args=[aggregator.pk])
+    url = reverse("admin:casino_aggregator_change", args=[aggregator.pk])
     form = {
         "code": aggregator.code,
         "name": "Renamed",
@@ -113,7 +112,7 @@ def test_saving_an_aggregator_with_empty_secret_fields_keeps_the_secrets(staff_c
 
 
 def test_rotating_a_secret_in_the_admin_keeps_the_old_one_valid(staff_client, aggregator, native, call):
-    url = reverse("admin:games_aggregator_change", args=[aggregator.pk])
+    url = reverse("admin:casino_aggregator_change", args=[aggregator.pk])
     form = {
         "code": aggregator.code,
         "name": aggregator.name,

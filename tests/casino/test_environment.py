@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from casino.environment import frontend_keys_problem, secret_key_problem
-from games.models import Aggregator
+from casino.models import Aggregator
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_SECRET_KEY = secrets.token_urlsafe(50)

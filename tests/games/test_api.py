@@ -3,7 +3,8 @@
 import pytest
 from django.test import override_settings
 
-from games.models import Game, GameSession
+from casino.models import GameSession
+from games.models import Game
 from tests.conftest import KEY_ID, SECRET, make_player
 
 AUTH = {"Authorization": "Bearer dev-frontend-key"}
@@ -123,7 +124,7 @@ def test_a_launch_answers_201_with_the_url_token_and_expiry(client, synced, alic
     assert response.status_code == 201, response.content
     body = response.json()
     session = GameSession.objects.get(token=body["session_token"])
-    assert session.game == game and session.mode == "real"
+    assert session.launch.game == game and session.mode == "real"
     assert body["mode"] == "real"
     assert f"session_token={body['session_token']}" in body["launch_url"]
     assert body["expires_at"].endswith("+00:00")

@@ -8,12 +8,13 @@ import pytest
 import requests
 from django.test import override_settings
 
-from casino.models import Player
+from casino.models import GameSession, Mode, Player
 from games.launch import LaunchError, LaunchUrlRejected, launch_create, launch_url_verify
-from games.models import Game, GameSession, Mode
+from games.models import Game
 from tests.conftest import balance_of, make_player
 from tests.games.conftest import SBX_KEY, SBX_SECRET
 from wallet.models import LedgerEntry, Wallet
+from wallet.selectors import session_wallet
 
 
 @pytest.fixture
@@ -60,7 +61,7 @@ def test_a_launch_opens_a_session_and_signs_a_url_the_aggregator_accepts(synced,
     assert (params["player_id"], params["currency"], params["mode"]) == ("alice", "EUR", "real")
     assert (params["country"], params["lang"]) == ("MT", "en")
     assert abs(int(params["expires"]) - (time.time() + 600)) < 5  # default TTL: 10 minutes
-    assert result.session.game == game(1) and result.session.game_code == "sbx_game_1"
+    assert result.session.launch.game == game(1) and result.session.game_code == "sbx_game_1"
     assert result.session.expires_at.timestamp() >= int(params["expires"])
     assert requests.get(result.url, timeout=5).status_code == 200  # the aggregator accepts it
 
@@ -228,7 +229,7 @@ def test_a_demo_launch_opens_a_demo_session_and_never_touches_the_real_wallet(sy
     result = launch(alice, mode="demo")
 
     assert result.session.mode == Mode.DEMO
-    assert result.session.wallet.mode == Mode.DEMO and result.session.wallet != real
+    assert session_wallet(result.session).mode == Mode.DEMO and session_wallet(result.session) != real
     assert dict(parse_qsl(urlsplit(result.url).query))["mode"] == "demo"
     assert balance_of(alice) == 10_000
     assert LedgerEntry.objects.filter(wallet=real).count() == real_entries

@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from casino import crypto
 from casino.crypto import UndecryptableSecret
+from casino.models import Aggregator
 from casino.signing import rsa_sign, rsa_signature_matches
-from games.models import Aggregator
 from games.services import aggregator_create, session_open
 from tests.admin.test_admin import NO_RISK_LIMIT_ROWS
 from tests.conftest import KEY_ID, SECRET, NativeClient

@@ -8,8 +8,9 @@ import pytest
 import requests
 from django.db import connection
 
+from casino.models import GameSession
 from games.launch import launch_create
-from games.models import CatalogSyncRun, Game, GameSession
+from games.models import CatalogSyncRun, Game
 from games.selectors import game_resolve_code
 from tests.conftest import NativeClient, balance_of, make_player
 from tests.games.conftest import SBX_KEY, SBX_SECRET
@@ -64,7 +65,7 @@ def test_a_launch_in_flight_survives_a_rename_and_its_url_and_session_stay_valid
     assert run.status == CatalogSyncRun.Status.SUCCEEDED and run.renamed == 1
     after = api_launch(client, game)
     sessions = [GameSession.objects.get(token=launch["session_token"]) for launch in (before, during, after)]
-    assert [s.game_id for s in sessions] == [game.pk] * 3  # history points at the internal id
+    assert [s.launch.game_id for s in sessions] == [game.pk] * 3  # history points at the internal id
     assert [s.game_code for s in sessions] == ["sbx_game_1", "sbx_game_1", "sbx_game_1_deluxe"]
     assert "game=sbx_game_1_deluxe" in after["launch_url"]
     for launch in (before, during, after):
@@ -131,7 +132,7 @@ def test_launches_keep_succeeding_while_syncs_rename_add_and_remove_games(synced
     assert not errors, errors[:3]
     assert len(outcomes) > 0
     assert set(outcomes) <= {"sbx_game_1"} | {f"sbx_game_1_v{n}" for n in range(6)}
-    assert set(GameSession.objects.values_list("game_id", flat=True)) == {game.pk}
+    assert set(GameSession.objects.values_list("launch__game_id", flat=True)) == {game.pk}
     assert Game.objects.get(pk=game.pk).code == "sbx_game_1_v5"
 
 

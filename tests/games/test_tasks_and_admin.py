@@ -83,9 +83,11 @@ def staff_client(client, db):
     return client
 
 
-@pytest.mark.parametrize("model", ["game", "provider", "certification", "catalogsyncrun", "aggregator"])
+@pytest.mark.parametrize(
+    "model", ["games_game", "games_provider", "games_certification", "games_catalogsyncrun", "casino_aggregator"]
+)
 def test_the_catalog_pages_open_for_staff(staff_client, synced, model):
-    assert staff_client.get(reverse(f"admin:games_{model}_changelist")).status_code == 200
+    assert staff_client.get(reverse(f"admin:{model}_changelist")).status_code == 200
 
 
 def test_games_are_searchable_by_internal_id_and_by_a_previous_code(staff_client, synced, sync, catalog_server):
@@ -115,7 +117,7 @@ def test_sync_runs_show_their_counts_and_errors(staff_client, synced, sync, cata
 def test_the_sync_catalog_now_action_runs_a_sync(staff_client, sandbox, eager, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            reverse("admin:games_aggregator_changelist"),
+            reverse("admin:casino_aggregator_changelist"),
             {"action": "sync_catalog_now", "_selected_action": [sandbox.pk]},
             follow=True,
         )

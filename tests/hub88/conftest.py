@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from casino.models import Aggregator, GameSession
 from casino.signing import rsa_sign
-from games.models import Aggregator, GameSession
 from games.services import aggregator_create, session_open
 
 VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors" / "hub88"

@@ -8,12 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from casino.models import Aggregator
 from casino.signing import rsa_signature_matches
 from games.clients import client_for
 from games.clients.http import OutboundError, RetryPolicy
 from games.clients.hub88 import Hub88Client, Hub88Error
 from games.clients.native import CatalogError
-from games.models import Aggregator
 from tests.hub88.conftest import PUBLIC_PEM
 
 GAMES = [

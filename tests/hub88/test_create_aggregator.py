@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from casino.models import Aggregator
 from casino.signing import rsa_sign, rsa_signature_matches
-from games.models import Aggregator
 from tests.hub88.conftest import PRIVATE_PEM, PUBLIC_PEM, VECTORS
 
 

@@ -4,7 +4,7 @@ refusal of a win or rollback is a final status Hub88 does not resend forever."""
 
 import pytest
 
-from games.models import Mode
+from casino.models import Mode
 from games.services import session_open
 from tests.conftest import balance_of, make_player
 from wallet.api import hub88 as hub88_api

@@ -6,14 +6,14 @@ equal the sandbox's own record."""
 import pytest
 from django.core.management import call_command
 
-from casino.models import Player
+from casino.models import Aggregator, Player
 from games.catalog import catalog_sync
-from games.models import Aggregator, Certification, Game
-from games.sandbox import hub88 as sandbox_hub88
-from games.sandbox.driver import Target, run
-from games.sandbox.player import Behaviour, PlayConfig
-from games.sandbox.server import SandboxState, serve_in_thread
+from games.models import Certification, Game
 from games.services import aggregator_create
+from sandbox import hub88 as sandbox_hub88
+from sandbox.driver import Target, run
+from sandbox.player import Behaviour, PlayConfig
+from sandbox.server import SandboxState, serve_in_thread
 from tests.conftest import balance_of, make_player
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]

@@ -7,9 +7,8 @@ import pytest
 from django.db import DatabaseError
 from django.utils import timezone
 
-from casino.models import Player
+from casino.models import Aggregator, GameSession, Player
 from casino.signing import rsa_sign, rsa_signature_matches
-from games.models import Aggregator, GameSession
 from tests.conftest import balance_of, make_player
 from tests.hub88.conftest import PRIVATE_PEM, PUBLIC_PEM
 from wallet.api import hub88 as hub88_api

@@ -2,7 +2,7 @@
 
 import pytest
 
-from games.sandbox.server import SandboxState, serve_in_thread
+from sandbox.server import SandboxState, serve_in_thread
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ import pytest
 import requests
 from django.core.management import call_command
 
-from casino.models import Player
+from casino.models import Aggregator, Mode, Player
 from games.catalog import catalog_sync
-from games.models import Aggregator, Mode
-from games.sandbox.driver import Target, run
-from games.sandbox.frontend import FrontendClient
-from games.sandbox.player import Behaviour, PlayConfig
-from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
 from games.services import aggregator_create
+from sandbox.driver import Target, run
+from sandbox.frontend import FrontendClient
+from sandbox.player import Behaviour, PlayConfig
+from sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
 from tests.conftest import balance_of, make_player
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]

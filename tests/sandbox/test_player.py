@@ -1,9 +1,9 @@
 """The sandbox player's own bookkeeping, against an in-memory wallet that answers like ours:
 retries, lost answers, early rollbacks and resends must leave its record equal to the wallet."""
 
-from games.sandbox.frontend import Launch
-from games.sandbox.player import Behaviour, PlayConfig, SandboxPlayer
-from games.sandbox.wire import NO_ANSWER, Answer
+from sandbox.frontend import Launch
+from sandbox.player import Behaviour, PlayConfig, SandboxPlayer
+from sandbox.wire import NO_ANSWER, Answer
 
 UNRULY = Behaviour(resend=0.3, timeout=0.1, rollback_first=0.1, free_spins=0.1, overbet=0.05, split_win=0.3)
 GAMES = [{"id": "g-1", "code": "sbx_one", "demo_supported": True}, {"id": "g-2", "code": "sbx_two"}]

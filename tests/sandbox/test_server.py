@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import requests
 
 from casino.signing import canonical_query, launch_signature, native_signature
-from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
+from sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
 
 
 def signed_headers(*, secret: str = DEFAULT_SECRET, key_id: str = DEFAULT_KEY_ID, timestamp: int | None = None):

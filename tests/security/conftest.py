@@ -5,7 +5,8 @@ credentials each API accepts (tests/security/doors.py)."""
 import pytest
 from django.core.cache import cache
 
-from games.models import Aggregator, Certification, Game, Provider
+from casino.models import Aggregator
+from games.models import Certification, Game, Provider
 from games.services import aggregator_create, session_open
 from tests.security.doors import (
     FRONTEND_KEY,

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 
-from casino.models import Player
+from casino.models import GameSession, Player
 from casino.signing import native_signature, rsa_sign
-from games.models import Game, GameSession
+from games.models import Game
 from tests.conftest import KEY_ID, SECRET
 
 HUB88_CODE = "hub88-sec"

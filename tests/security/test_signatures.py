@@ -12,7 +12,7 @@ import time
 import pytest
 from django.apps import apps
 
-from games.models import Aggregator
+from casino.models import Aggregator
 from tests.security.doors import (
     ANOTHER_SECRET,
     ENDPOINTS,

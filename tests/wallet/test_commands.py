@@ -7,10 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from casino.models import Player
-from games.models import Aggregator, GameSession, Mode
+from casino.models import Aggregator, GameSession, Mode, Player
 from tests.conftest import balance_of
 from wallet.models import LedgerTransaction, Wallet
+from wallet.selectors import session_wallet
 
 
 def run(*args) -> str:
@@ -94,7 +94,7 @@ def test_open_session_prints_the_session_token_alone(aggregator, player):
     session = GameSession.objects.get()
     assert output == f"{session.token}\n"
     assert (session.player, session.game_code, session.mode) == (player, "any-game", Mode.REAL)
-    assert session.wallet == Wallet.objects.get(player=player, mode=Mode.REAL)
+    assert session_wallet(session) == Wallet.objects.get(player=player, mode=Mode.REAL)
 
 
 def test_an_opened_session_is_playable_by_the_aggregator(aggregator, player, native):
@@ -112,8 +112,8 @@ def test_open_session_in_demo_mode_plays_from_a_demo_wallet(aggregator, player):
 
     session = GameSession.objects.get(token=token)
     assert session.mode == Mode.DEMO
-    assert session.wallet.mode == Mode.DEMO
-    assert session.wallet.balance > 0
+    assert session_wallet(session).mode == Mode.DEMO
+    assert session_wallet(session).balance > 0
     assert balance_of(player) == 10_000
 
 

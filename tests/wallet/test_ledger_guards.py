@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from games.models import Mode
+from casino.models import Mode
 from games.services import aggregator_create
 from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
 from wallet.services import ledger

@@ -28,14 +28,15 @@ IN_SERVICE = [
        SELECT 'plan-' || n, 'active', 'MT', 'none', now() FROM generate_series(1, %(rows)s) n""",
     """INSERT INTO wallet_wallet (player_id, currency_id, mode, balance, created_at)
        SELECT id, 'EUR', 'real', 0, now() FROM casino_player WHERE external_id LIKE 'plan-%%'""",
-    """INSERT INTO games_gamesession
-           (token, player_id, wallet_id, aggregator_id, game_code, currency_id, mode, created_at, expires_at)
-       SELECT 'token-' || w.id, w.player_id, w.id, %(aggregator)s, 'g', 'EUR', 'real', now(), now()
+    """INSERT INTO casino_gamesession
+           (token, player_id, aggregator_id, game_code, currency_id, mode, created_at, expires_at)
+       SELECT 'token-' || w.id, w.player_id, %(aggregator)s, 'g', 'EUR', 'real', now(), now()
        FROM wallet_wallet w""",
     """INSERT INTO wallet_gameround (aggregator_id, external_id, wallet_id, session_id, game_code, status, live_bets,
            rolled_back_bets, bet_total, win_total, opened_at, last_activity_at)
-       SELECT s.aggregator_id, 'round-' || s.id, s.wallet_id, s.id, 'g', 'open', 1, 0, 100, 0, now(), now()
-       FROM games_gamesession s""",
+       SELECT s.aggregator_id, 'round-' || s.id, w.id, s.id, 'g', 'open', 1, 0, 100, 0, now(), now()
+       FROM casino_gamesession s
+       JOIN wallet_wallet w ON w.player_id = s.player_id AND w.currency_id = s.currency_id AND w.mode = s.mode""",
     """INSERT INTO wallet_aggregatortransaction (aggregator_id, external_id, kind, mode, wallet_id, session_id,
            round_id, amount, game_code, spin_type, round_closed, reference_id, request, outcome, result_code,
            message, created_at)

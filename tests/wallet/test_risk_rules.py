@@ -10,8 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casino.models import Player
-from games.models import Aggregator, GameSession
+from casino.models import Aggregator, GameSession, Player
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, Wallet
 from wallet.services.rules import Known, MoneyCall, RiskLimits, decide

@@ -6,8 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casino.models import Player
-from games.models import Mode
+from casino.models import Mode, Player
 from games.services import session_open
 from tests.conftest import balance_of, make_player
 from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction

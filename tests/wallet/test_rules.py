@@ -7,8 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from casino.models import Player
-from games.models import Aggregator, GameSession, Mode
+from casino.models import Aggregator, GameSession, Mode, Player
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, Wallet
 from wallet.services.rules import Known, MoneyCall, SpinType, decide

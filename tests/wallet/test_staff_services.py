@@ -4,11 +4,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
-from games.models import Mode
+from casino.models import Mode
 from games.services import session_open
 from tests.conftest import balance_of
 from wallet.errors import WalletError
 from wallet.models import LedgerEntry, LedgerTransaction, Wallet
+from wallet.selectors import session_wallet
 from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
 
 
@@ -100,7 +101,9 @@ def test_an_adjustment_cannot_take_the_balance_below_zero(wallet, staff, player)
 
 
 def test_staff_operations_do_not_apply_to_demo_wallets(aggregator, player, staff):
-    demo = session_open(player=player, aggregator=aggregator, game_code="g", currency="EUR", mode="demo").wallet
+    demo = session_wallet(
+        session_open(player=player, aggregator=aggregator, game_code="g", currency="EUR", mode="demo")
+    )
 
     with pytest.raises(WalletError):
         wallet_deposit(wallet_id=demo.pk, amount=100, staff_user=staff)

@@ -19,13 +19,12 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from casino.models import Player
-from games.models import Aggregator, GameSession
+from casino.models import Aggregator, GameSession, Player
 from games.services import session_open
 from tests.conftest import make_player
 from wallet.errors import WalletError
 from wallet.models import Wallet
-from wallet.selectors import ledger_violations
+from wallet.selectors import ledger_violations, session_wallet
 from wallet.services import MoneyCall, wallet_deposit, wallet_process_call
 
 ROUNDS = ["r1", "r2", "r3", "r4"]
@@ -263,7 +262,7 @@ class WalletMachine(RuleBasedStateMachine):
 
     @rule(amount=st.integers(1, 3_000))
     def deposit(self, amount):
-        wallet_deposit(wallet_id=self.session.wallet_id, amount=amount, memo="model")
+        wallet_deposit(wallet_id=session_wallet(self.session).pk, amount=amount, memo="model")
         self.model.balance += amount
 
     # --- what must hold after every step ---------------------------------------------------
@@ -272,7 +271,7 @@ class WalletMachine(RuleBasedStateMachine):
     def the_balance_is_the_models_and_the_ledger_holds(self):
         if not hasattr(self, "model"):
             return
-        balance = Wallet.objects.get(pk=self.session.wallet_id).balance
+        balance = Wallet.objects.get(pk=session_wallet(self.session).pk).balance
         assert balance == self.model.balance >= 0
         assert ledger_violations() == []
 

@@ -9,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from games.models import Aggregator
+from casino.models import Aggregator
 from wallet.errors import ErrorCode, WalletError
 
 logger = logging.getLogger(__name__)

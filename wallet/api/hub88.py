@@ -22,10 +22,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from casino.models import Currency, Player
+from casino.models import Aggregator, Currency, GameSession, Player
 from casino.money import InexactAmount, rescale
 from casino.signing import rsa_sign, rsa_signature_matches
-from games.models import Aggregator, GameSession
 from wallet.api.auth import check_rate_limit, find_aggregator, invalid_signature
 from wallet.errors import ErrorCode, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call

@@ -15,8 +15,8 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from casino.models import Aggregator
 from casino.signing import native_signature_matches
-from games.models import Aggregator
 from wallet.api.auth import check_rate_limit, check_timestamp, find_aggregator, invalid_signature
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import DatabaseError, IntegrityError, transaction
 
-from casino.models import Player
-from games.models import Aggregator, GameSession
+from casino.models import Aggregator, GameSession, Player
 from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
@@ -97,23 +96,23 @@ def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str
         amount=None,
     )
     try:
-        session = _find_session(probe)
+        session, wallet = _find_session(probe)
     except DatabaseError as exc:
         raise RetryLater() from exc
     if currency != session.currency_id:
         raise WalletError(
             ErrorCode.CURRENCY_MISMATCH,
             f"session currency is {session.currency_id}",
-            balance=session.wallet.balance,
+            balance=wallet.balance,
             currency=session.currency_id,
         )
-    return CallAnswer(code="OK", balance=session.wallet.balance, currency=session.currency_id)
+    return CallAnswer(code="OK", balance=wallet.balance, currency=session.currency_id)
 
 
-def _find_session(call: MoneyCall) -> GameSession:
-    session = find_session(token=call.session_token, aggregator_id=call.aggregator.pk)
-    if session is not None and session.player.external_id == call.player_id:
-        return session
+def _find_session(call: MoneyCall) -> tuple[GameSession, Wallet]:
+    session, wallet = find_session(token=call.session_token, aggregator_id=call.aggregator.pk)
+    if session is not None and wallet is not None and session.player.external_id == call.player_id:
+        return session, wallet
     raise _session_not_found(call)
 
 
@@ -128,10 +127,9 @@ def _session_not_found(call: MoneyCall) -> WalletError:
 
 def _process_locked(call: MoneyCall) -> CallAnswer:
     with transaction.atomic(durable=True):
-        session, known = _lock_and_read(call)
-        if session is None or session.player.external_id != call.player_id:
+        session, wallet, known = _lock_and_read(call)
+        if session is None or wallet is None or session.player.external_id != call.player_id:
             raise _session_not_found(call)
-        wallet = session.wallet
         existing = known.record(call.transaction_id)
         if existing is not None:
             return _answer_resend(existing, call, wallet)
@@ -140,7 +138,7 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             # A win without a bet also locks its aggregator's counter of the day, after the
             # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
             known.risk, wins_day = risk_limits_read(call=call, session=session, known=known)
-            decision = decide(call, session, known)
+            decision = decide(call, session, wallet, known)
         except WalletError as refusal:
             if not refusal.is_remembered:
                 # The wallet is known here, so even an answer we do not remember (a 400 for a
@@ -183,17 +181,17 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
     return CallAnswer.from_record(record, replayed=False)
 
 
-def _lock_and_read(call: MoneyCall) -> tuple[GameSession | None, Known]:
+def _lock_and_read(call: MoneyCall) -> tuple[GameSession | None, Wallet | None, Known]:
     """Lock the session's wallet, then read the records and rounds the call names: one round
     trip, the reads running after the lock is granted."""
-    session, (found_records, found_rounds) = lock_session_wallet(
+    session, wallet, (found_records, found_rounds) = lock_session_wallet(
         token=call.session_token, aggregator_id=call.aggregator.pk, then=(_records_query(call), _rounds_query(call))
     )
     # An arm may find a row another arm found too (a resent rollback is also a rollback of
     # the transaction it names): keep each row once.
     records = {record.pk: record for (record,) in found_records}
     rounds = {round_.pk: round_ for (round_,) in found_rounds}
-    return session, Known(list(records.values()), list(rounds.values()))
+    return session, wallet, Known(list(records.values()), list(rounds.values()))
 
 
 # The reads below are written out (wallet/rows.py): they run on every money call, and compiling

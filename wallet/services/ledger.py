@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from games.models import Aggregator
+from casino.models import Aggregator
 from wallet import rows
 from wallet.models import (
     GameRound,

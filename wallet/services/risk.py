@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from games.models import GameSession, Mode
+from casino.models import GameSession, Mode
 from wallet.locks import lock_wins_without_bet_day
 from wallet.models import AggregatorTransaction, WinsWithoutBetDay
 from wallet.selectors import risk_limit_in_force

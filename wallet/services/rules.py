@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from casino.models import Player
-from games.models import Aggregator, GameSession
+from casino.models import Aggregator, GameSession, Player
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
 from wallet.services.ledger import Posting, game_account_key, posting
@@ -144,10 +143,10 @@ class Decision:
     wins_without_bet: int = 0
 
 
-def decide(call: MoneyCall, session: GameSession, known: Known) -> Decision:
-    """The call's Decision; raises WalletError for a refusal."""
+def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
+    """The call's Decision on the session's (locked) wallet; raises WalletError for a refusal."""
     rule = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[call.kind]
-    return rule(call, session, session.wallet, known)
+    return rule(call, session, wallet, known)
 
 
 def _refuse(code: ErrorCode, message: str) -> WalletError:
@@ -174,7 +173,9 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     if wallet.balance < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
 
-    round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit))
+    round_, change = _round_for(
+        call, session, wallet, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit)
+    )
     return Decision(
         outcome=Outcome.APPLIED if debit else Outcome.NO_OP,
         round=round_,
@@ -197,7 +198,7 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     wins_without_bet = _check_risk_limits(call, wallet, known)
 
     amount = call.amount or 0
-    round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, win_total=amount))
+    round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount))
     return Decision(
         outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
         round=round_,
@@ -254,7 +255,9 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
         # it comes, is refused. The round learns of it, so a win in it is refused as well.
         round_, change = known.round_named(call, wallet), None
         if (round_ is None and call.round_id) or (round_ is not None and not round_.is_closed):
-            round_, change = _round_for(call, session, round_, RoundChange(call.round_closed, rolled_back_bets=1))
+            round_, change = _round_for(
+                call, session, wallet, round_, RoundChange(call.round_closed, rolled_back_bets=1)
+            )
         return Decision(
             outcome=Outcome.TOMBSTONE,
             round=round_,
@@ -298,7 +301,7 @@ def _check_currency(call: MoneyCall, session: GameSession) -> None:
 
 
 def _round_for(
-    call: MoneyCall, session: GameSession, round_: GameRound | None, change: RoundChange
+    call: MoneyCall, session: GameSession, wallet: Wallet, round_: GameRound | None, change: RoundChange
 ) -> tuple[GameRound, RoundChange | None]:
     """The call's round and the change to write to it: `round_` and `change`; without a round,
     a new (unsaved) one that starts with `change`'s counts (one INSERT, no UPDATE)."""
@@ -309,7 +312,7 @@ def _round_for(
     new_round = GameRound(
         aggregator=call.aggregator,
         external_id=call.round_id or f"tx:{call.transaction_id}",
-        wallet=session.wallet,
+        wallet=wallet,
         session=session,
         game_code=call.game_code,
         status=GameRound.Status.CLOSED if change.closes else GameRound.Status.OPEN,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
-from casino.models import Currency, Player
-from games.models import Mode
+from casino.models import Currency, Mode, Player
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import lock_wallet
 from wallet.models import (

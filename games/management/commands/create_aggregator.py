@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from casino.models import Aggregator
 from casino.signing import rsa_key_problem
-from games.models import Aggregator
 from games.services import aggregator_create
 
 

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from casino.models import Currency, Player
-from games.models import Aggregator, Mode
+from casino.models import Aggregator, Currency, Mode, Player
 from games.services import DEFAULT_SESSION_TTL_SECONDS, session_open
 
 

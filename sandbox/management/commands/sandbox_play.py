@@ -6,10 +6,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games.sandbox.driver import Progress, Target, money, new_run_id, run
-from games.sandbox.frontend import FrontendError
-from games.sandbox.player import Behaviour, PlayConfig
-from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
+from sandbox.driver import Progress, Target, money, new_run_id, run
+from sandbox.frontend import FrontendError
+from sandbox.player import Behaviour, PlayConfig
+from sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
 
 
 class Command(BaseCommand):

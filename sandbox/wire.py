@@ -146,7 +146,7 @@ def wire_for(protocol: str, base_url: str, *, key_id: str, secret: str, aggregat
     if protocol == "native":
         return NativeWire(base_url, key_id=key_id, secret=secret, **kwargs)
     if protocol == "hub88":
-        from games.sandbox.hub88 import Hub88Wire  # imports this module
+        from sandbox.hub88 import Hub88Wire  # imports this module
 
         return Hub88Wire(base_url, aggregator=aggregator, **kwargs)
     raise ValueError(f"no sandbox wire for protocol {protocol!r} yet")

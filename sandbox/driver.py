@@ -11,9 +11,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from games.sandbox.frontend import FrontendClient, FrontendError
-from games.sandbox.player import PlayConfig, PlayerRecord, SandboxPlayer
-from games.sandbox.wire import wire_for
+from sandbox.frontend import FrontendClient, FrontendError
+from sandbox.player import PlayConfig, PlayerRecord, SandboxPlayer
+from sandbox.wire import wire_for
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
-from games.sandbox.launch import parse_expires
+from sandbox.launch import parse_expires
 
 
 class FrontendError(Exception):

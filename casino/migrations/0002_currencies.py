@@ -22,5 +22,5 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casino", "0001_initial")]
+    dependencies = [("casino", "0001_ground_floor")]
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -71,5 +71,5 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wallet", "0001_initial")]
+    dependencies = [("wallet", "0001_money")]
     operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD))]

@@ -6,8 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from casino.environment import LOCAL
-from casino.models import Player
-from games.models import Aggregator
+from casino.models import Aggregator, Player
 from games.services import aggregator_create
 from wallet.services import wallet_deposit, wallet_open
 
@@ -69,8 +68,8 @@ class Command(BaseCommand):
         self.stdout.write(f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
 
     def sandbox_hub88(self) -> Aggregator:
-        """The sandbox as a Hub88 aggregator: its demo keys (games/sandbox/keys), operator id 1."""
-        from games.sandbox.hub88 import key
+        """The sandbox as a Hub88 aggregator: its demo keys (sandbox/keys), operator id 1."""
+        from sandbox.hub88 import key
 
         if not Aggregator.objects.filter(code=SANDBOX_HUB88_CODE).exists():
             aggregator_create(
@@ -99,7 +98,7 @@ class Command(BaseCommand):
         """A synced catalog from the first second of `make run`: a real sync over HTTP, against
         the sandbox if it already runs, else against one served here for the moment."""
         from games.catalog import catalog_sync
-        from games.sandbox.server import SandboxState, serve_in_thread
+        from sandbox.server import SandboxState, serve_in_thread
 
         if aggregator.games.exists():
             return

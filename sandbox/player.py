@@ -15,11 +15,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from games.sandbox.frontend import FrontendClient, FrontendError, Launch
-from games.sandbox.launch import check_launch_url
-from games.sandbox.plan import Behaviour, SpinPlan, plan_spin
-from games.sandbox.record import PlayerRecord
-from games.sandbox.wire import NO_ANSWER, Answer, GameSessionRef, MoneyOp
+from sandbox.frontend import FrontendClient, FrontendError, Launch
+from sandbox.launch import check_launch_url
+from sandbox.plan import Behaviour, SpinPlan, plan_spin
+from sandbox.record import PlayerRecord
+from sandbox.wire import NO_ANSWER, Answer, GameSessionRef, MoneyOp
 
 UNREACHABLE_AFTER = 3  # calls in a row without any answer: the back-office is down
 

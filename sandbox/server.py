@@ -7,7 +7,7 @@
 - POST /control/reset     back to the default catalog, no faults, counters at zero
 - GET  /control/state     the catalog, pending faults and counters, for tests and demos
 - GET  /health
-- POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (games/sandbox/hub88.py)
+- POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (sandbox/hub88.py)
 - GET  /hub88/play?launch=...   the game page a Hub88 game URL opens
 
 All state lives in one SandboxState in memory, guarded by one lock; a restart starts afresh.
@@ -24,9 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from casino.signing import native_signature_matches
-from games.sandbox import hub88
-from games.sandbox.catalog import default_catalog
-from games.sandbox.launch import DEFAULT_SKEW_SECONDS, check_launch_query
+from sandbox import hub88
+from sandbox.catalog import default_catalog
+from sandbox.launch import DEFAULT_SKEW_SECONDS, check_launch_query
 
 logger = logging.getLogger(__name__)
 

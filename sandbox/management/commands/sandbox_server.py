@@ -3,7 +3,7 @@ import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
-from games.sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET, SandboxState, make_server
+from sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET, SandboxState, make_server
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 

@@ -8,7 +8,7 @@
                  POST /operator/generic/v2/game/list and /game/url, verified with the operator's
                  public key; the URLs it hands out open /hub88/play on the sandbox.
 
-Keys: games/sandbox/keys/ (demo keys, published; see the README there). Like the rest of the
+Keys: sandbox/keys/ (demo keys, published; see the README there). Like the rest of the
 sandbox, nothing here imports the back-office's models or services.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import requests
 
 from casino.signing import rsa_sign, rsa_signature_matches
-from games.sandbox.wire import NO_ANSWER, Answer, GameSessionRef, MoneyOp
+from sandbox.wire import NO_ANSWER, Answer, GameSessionRef, MoneyOp
 
 KEYS = Path(__file__).resolve().parent / "keys"
 HUB88_EXPONENT = 5
@@ -35,7 +35,7 @@ PATHS = {"bet": "transaction/bet", "win": "transaction/win", "rollback": "transa
 
 
 def key(name: str) -> str:
-    """A demo key from games/sandbox/keys ("hub88_private", "operator_public", ...)."""
+    """A demo key from sandbox/keys ("hub88_private", "operator_public", ...)."""
     return (KEYS / f"{name}.pem").read_text()
 
 
