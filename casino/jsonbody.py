@@ -16,12 +16,24 @@ from __future__ import annotations
 import json
 import math
 
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest
+
 MAX_DEPTH = 32
 BOM = b"\xef\xbb\xbf"
 
 
 class JsonBodyError(ValueError):
     """The body is not one plain JSON object; the message says why, for the sender."""
+
+
+def read_body(request: HttpRequest) -> bytes:
+    """The raw body, or JsonBodyError when it is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (Django
+    would answer its own HTML 400; our APIs answer in their own format)."""
+    try:
+        return request.body
+    except RequestDataTooBig:
+        raise JsonBodyError("the body is larger than we accept") from None
 
 
 def load_json_object(raw: bytes) -> dict:

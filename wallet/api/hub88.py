@@ -22,7 +22,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from casino.jsonbody import JsonBodyError, load_json_object
+from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Currency, Player
 from casino.money import MINOR_UNITS_MAX, InexactAmount, rescale
 from casino.signing import rsa_sign, rsa_signature_matches
@@ -334,10 +334,11 @@ class Hub88View(APIView):
     request_serializer: type[serializers.Serializer]
 
     def post(self, request, code: str):
-        raw = request.body  # the exact bytes Hub88 signed; read before anything parses them
+        raw = b""
         aggregator = None
         payload: dict = {}
         try:
+            raw = _read_body(request)  # the exact bytes Hub88 signed; read before anything parses them
             aggregator = find_aggregator(code=code, protocol=Aggregator.Protocol.HUB88)
             if not rsa_signature_matches(aggregator.public_key_pem, raw, request.headers.get("X-Hub88-Signature")):
                 raise invalid_signature("X-Hub88-Signature does not verify with the aggregator's public key")
@@ -360,6 +361,13 @@ class Hub88View(APIView):
 
     def handle(self, aggregator: Aggregator, data: dict) -> dict:
         raise NotImplementedError
+
+
+def _read_body(request) -> bytes:
+    try:
+        return read_body(request)
+    except JsonBodyError as exc:  # too large to read, let alone verify
+        raise Refusal(RS.WRONG_SYNTAX, str(exc)) from None
 
 
 def _load_object(raw: bytes) -> dict:

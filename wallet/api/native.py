@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from casino.jsonbody import JsonBodyError, load_json_object
+from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.signing import native_signature_matches
 from games.models import Aggregator
 from wallet.api.auth import check_rate_limit, check_timestamp, find_aggregator, invalid_signature
@@ -289,6 +289,8 @@ class NativeWalletView(APIView):
             check_rate_limit(aggregator)
             data = self.parse(request)
             return self.handle(aggregator, data)
+        except JsonBodyError as exc:
+            return error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
         except WalletError as error:
             return error_response(error)
         except DatabaseError:
@@ -305,7 +307,7 @@ class NativeWalletView(APIView):
         # on), so only a genuine request may move it, not anyone who knows a key id.
         # (isascii first: the timestamp is signed as ASCII; check_timestamp refuses the rest.)
         if timestamp.isascii() and not native_signature_matches(
-            aggregator.signing_secrets(), timestamp, request.body, signature
+            aggregator.signing_secrets(), timestamp, read_body(request), signature
         ):
             raise invalid_signature("signature does not match")
         check_timestamp(aggregator, timestamp)
@@ -318,7 +320,7 @@ class NativeWalletView(APIView):
         ).lower() not in ("utf-8", "utf8"):
             raise WalletError(ErrorCode.VALIDATION_ERROR, "the Content-Type must be application/json (UTF-8)")
         try:
-            payload = load_json_object(request.body)
+            payload = load_json_object(read_body(request))
         except JsonBodyError as exc:
             raise WalletError(ErrorCode.VALIDATION_ERROR, str(exc)) from None
         data = plainly_valid(self.request_serializer, payload)
