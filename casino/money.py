@@ -2,6 +2,11 @@
 
 from decimal import Decimal
 
+# The largest amount, and the largest balance, a wallet holds: every amount is stored as bigint
+# (64-bit signed) minor units. 92,233,720,368,547,758.07 EUR, but only 9.223372036854775807 ETH
+# (wei are 10^-18 ETH): docs/native-protocol.md lists it per currency.
+MINOR_UNITS_MAX = 2**63 - 1
+
 
 class InexactAmount(ValueError):
     """An amount that cannot be written exactly in the target unit (it would need rounding)."""

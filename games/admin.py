@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import Count
 from django.utils.html import format_html, format_html_join
+from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino.models import Aggregator, Currency, GameSession
@@ -187,8 +187,19 @@ class AggregatorAdmin(SimpleHistoryAdmin):
         from games.tasks import sync_catalog  # the tasks module imports the catalog service
 
         ids = list(queryset.filter(is_active=True).values_list("pk", flat=True))
-        for aggregator_id in ids:
-            transaction.on_commit(lambda pk=aggregator_id: sync_catalog.delay(pk))
+        try:
+            # Queued at once, not on commit: the action writes nothing the task must see, and
+            # only here can a broker that is down become a message instead of a 500.
+            for aggregator_id in ids:
+                sync_catalog.delay(aggregator_id)
+        except KombuOperationalError as exc:
+            self.message_user(
+                request,
+                f"Catalog sync not (fully) queued: the task queue is unreachable ({exc}). The scheduled sync "
+                "runs once it is back; try again later.",
+                messages.ERROR,
+            )
+            return
         self.message_user(
             request,
             f"Catalog sync queued for {len(ids)} active aggregator(s); see Catalog sync runs for the result.",

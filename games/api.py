@@ -11,10 +11,12 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casino.jsonbody import JsonBodyError, load_json_object
 from casino.models import Mode
 from casino.signing import secret_matches
 from games.launch import LaunchError, launch_create
@@ -59,6 +61,17 @@ class FrontendKeyScheme(OpenApiAuthenticationExtension):
 class IsFrontend(BasePermission):
     def has_permission(self, request, view) -> bool:
         return isinstance(request.auth, FrontendKey)
+
+
+class StrictJSONParser(JSONParser):
+    """JSON bodies read as every API of ours reads them (casino/jsonbody.py): UTF-8, each key
+    once, nested a few levels at most (DRF's own parser ends a deeply nested body in a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return load_json_object(stream.read())
+        except JsonBodyError as exc:
+            raise exceptions.ParseError(str(exc)) from None
 
 
 # --- Shapes ---------------------------------------------------------------------------------------
@@ -134,6 +147,7 @@ ERRORS = {
 
 class FrontendView(APIView):
     authentication_classes = [FrontendKeyAuthentication]
+    parser_classes = [StrictJSONParser]
     permission_classes = [IsFrontend]
 
     def handle_exception(self, exc):

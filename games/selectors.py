@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import asdict, dataclass
 
@@ -12,6 +13,8 @@ from django.core.cache import cache
 
 from casino.models import Aggregator
 from games.models import Game, GameCodeAlias
+
+logger = logging.getLogger(__name__)
 
 # The cached lists are keyed by a version token; invalidation replaces the token, so every
 # filter combination is dropped at once (and a token is never reused, even after eviction).
@@ -29,7 +32,11 @@ class CatalogFilters:
 
 def catalog_cache_invalidate() -> None:
     """Drop every cached catalog list (catalog sync calls it on commit)."""
-    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    try:
+        cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    except Exception as exc:  # noqa: BLE001 - whatever the cache backend raises
+        # The sync itself is done; lists cached before it expire within CATALOG_CACHE_SECONDS.
+        logger.error("catalog cache not invalidated: cache unavailable: %s", exc)
 
 
 def _catalog_version() -> str:
@@ -44,11 +51,20 @@ def catalog_games(*, filters: CatalogFilters) -> list[dict]:
     """Games a player may launch, as the front-end API lists them, cached until the next sync
     (and at most CATALOG_CACHE_SECONDS, for processes whose cache a sync cannot reach)."""
     digest = hashlib.sha256(json.dumps(asdict(filters), sort_keys=True).encode()).hexdigest()[:32]
-    key = f"games:catalog:{_catalog_version()}:{digest}"
-    games = cache.get(key)
+    try:
+        key = f"games:catalog:{_catalog_version()}:{digest}"
+        games = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - whatever the cache backend raises
+        # The cache only saves queries: with it down the list comes from the database (fail
+        # open, as the inbound rate limit does), slower but right.
+        logger.warning("games list not cached: cache unavailable: %s", exc)
+        return _catalog_query(filters)
     if games is None:
         games = _catalog_query(filters)
-        cache.set(key, games, timeout=settings.CATALOG_CACHE_SECONDS)
+        try:
+            cache.set(key, games, timeout=settings.CATALOG_CACHE_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - as above
+            logger.warning("games list not cached: cache unavailable: %s", exc)
     return games
 
 

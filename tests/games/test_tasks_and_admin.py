@@ -157,3 +157,34 @@ def test_staff_can_block_a_game_and_the_change_is_audited(staff_client, synced):
     game.refresh_from_db()
     assert game.blocked_by_staff
     assert game.history.first().history_user.username == "boss"
+
+
+@pytest.fixture
+def broker_unreachable():
+    # A real connection refused (nothing listens on port 9), not a mock: the Celery app's
+    # producer pool is rebuilt for the closed port, and for the real broker afterwards.
+    configured = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    app._pool = None
+    app.amqp._producer_pool = None
+    yield
+    app.conf.broker_url = configured
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+def test_the_sync_catalog_now_action_says_so_when_the_task_queue_is_unreachable(
+    staff_client, sandbox, broker_unreachable, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:games_aggregator_changelist"),
+            {"action": "sync_catalog_now", "_selected_action": [sandbox.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "not (fully) queued" in page and "task queue is unreachable" in page
+    assert "Catalog sync queued" not in page
+    assert not CatalogSyncRun.objects.exists()

@@ -30,6 +30,8 @@ KEYS = [
 ]
 texts = st.one_of(
     st.sampled_from(["p-1", "tok", "EUR", "cash", "free", "promo", "tournament", "", " ", " x", "x ", "a\x00b"]),
+    # Ids are used exactly as sent: padding, control, format and lone surrogate characters are refused.
+    st.sampled_from(["ws-X\n", "\tws-X", "a\x07b", "a\x7fb", "x\u200b", "a\u3000", "\u00a0x", "a\ud800", "yes", "1"]),
     st.text(max_size=140),
     st.text(alphabet="ab", min_size=60, max_size=140),
 )
@@ -86,3 +88,32 @@ def test_a_plainly_well_formed_request_takes_the_fast_path(serializer):
 
     assert checked.is_valid(), checked.errors
     assert plainly_valid(serializer, payload) == dict(checked.validated_data)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("transaction_id", " ws-X "),
+        ("transaction_id", "ws-X\n"),
+        ("transaction_id", "ws\x1fX"),
+        ("transaction_id", 12345),
+        ("round_id", "r\u200b"),
+        ("game_id", "g\ud800"),
+        ("round_closed", "yes"),
+        ("round_closed", 1),
+    ],
+)
+def test_what_the_serializer_refuses_never_takes_the_fast_path(field, value):
+    payload = {
+        "player_id": "p-1",
+        "session_token": "tok",
+        "currency": "EUR",
+        "transaction_id": "t-1",
+        "round_id": "r-1",
+        "game_id": "g",
+        "amount": 250,
+        field: value,
+    }
+
+    assert not NativeBetRequest(data=payload).is_valid()
+    assert plainly_valid(NativeBetRequest, payload) is None

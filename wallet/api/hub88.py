@@ -22,8 +22,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator, Currency, GameSession, Player
-from casino.money import InexactAmount, rescale
+from casino.money import MINOR_UNITS_MAX, InexactAmount, rescale
 from casino.signing import rsa_sign, rsa_signature_matches
 from wallet.api.auth import check_rate_limit, find_aggregator, invalid_signature
 from wallet.errors import ErrorCode, WalletError
@@ -87,6 +88,12 @@ RETRYABLE_STATUS = RS.UNKNOWN
 # An amount with more decimals than the currency has (e.g. 356001 = 3.56001 EUR): refused,
 # never rounded. The value does not fit the type "whole minor units of this currency".
 INEXACT_AMOUNT_STATUS = RS.WRONG_TYPES
+
+# An amount larger than any wallet of its currency holds (bigint minor units: 10 ETH is more
+# than 2^63-1 wei): refused for the same reason, with a final status (not RS_ERROR_UNKNOWN, on
+# which Hub88 would resend a win for ever). A win that would take a balance past that largest
+# balance is the wallet's VALIDATION_ERROR, i.e. RS_ERROR_WRONG_SYNTAX, final as well.
+OVERSIZED_AMOUNT_STATUS = RS.WRONG_TYPES
 
 # Hub88 does not document signed responses. Signing them is harmless if ignored and right if
 # Hub88 checks them, so we sign whenever our private key is configured.
@@ -345,10 +352,11 @@ class Hub88View(APIView):
     request_serializer: type[serializers.Serializer]
 
     def post(self, request, code: str):
-        raw = request.body  # the exact bytes Hub88 signed; read before anything parses them
+        raw = b""
         aggregator = None
         payload: dict = {}
         try:
+            raw = _read_body(request)  # the exact bytes Hub88 signed; read before anything parses them
             aggregator = find_aggregator(code=code, protocol=Aggregator.Protocol.HUB88)
             if not rsa_signature_matches(aggregator.public_key_pem, raw, request.headers.get("X-Hub88-Signature")):
                 raise invalid_signature("X-Hub88-Signature does not verify with the aggregator's public key")
@@ -373,23 +381,29 @@ class Hub88View(APIView):
         raise NotImplementedError
 
 
-def _load_object(raw: bytes) -> dict:
+def _read_body(request) -> bytes:
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise Refusal(RS.WRONG_SYNTAX, "the body is not valid JSON") from None
-    if not isinstance(payload, dict):
-        raise Refusal(RS.WRONG_SYNTAX, "the body must be a JSON object")
-    return payload
+        return read_body(request)
+    except JsonBodyError as exc:  # too large to read, let alone verify
+        raise Refusal(RS.WRONG_SYNTAX, str(exc)) from None
+
+
+def _load_object(raw: bytes) -> dict:
+    # Strict (casino/jsonbody.py): a key twice, a BOM or another encoding is a syntax error.
+    try:
+        return load_json_object(raw)
+    except JsonBodyError as exc:
+        raise Refusal(RS.WRONG_SYNTAX, str(exc)) from None
 
 
 def _peek(raw: bytes) -> dict:
-    """request_uuid and user of a body we refused to process, only to echo them."""
+    """request_uuid and user of a body we refused to process, only to echo them. Read as
+    strictly as a processed body (the same loader): an unsigned body is anyone's, and its
+    depth or size must not cost us more than reading a valid one."""
     try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        return load_json_object(raw)
+    except JsonBodyError:
         return {}
-    return payload if isinstance(payload, dict) else {}
 
 
 # The longest `user` or `request_uuid` we echo. Ours are far shorter (a player id is at most 64
@@ -541,6 +555,8 @@ def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str) -> MoneyC
         amount = to_minor_units(data["amount"], exponent=exponent)
     except InexactAmount as exc:
         raise Refusal(INEXACT_AMOUNT_STATUS, str(exc)) from None
+    if amount > MINOR_UNITS_MAX:
+        raise Refusal(OVERSIZED_AMOUNT_STATUS, f"{data['amount']} is more than a {data['currency']} wallet holds")
     return MoneyCall(
         aggregator=aggregator,
         kind=kind,

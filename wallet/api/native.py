@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
 from casino.signing import native_signature_matches
 from wallet.api.auth import check_rate_limit, check_timestamp, find_aggregator, invalid_signature
@@ -57,18 +58,56 @@ class StrictAmountField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+def exact_text(value: str) -> bool:
+    """An id as it must be sent: printable characters (no control, format or lone surrogate
+    characters, no whitespace but the plain space), not beginning or ending with a space."""
+    return value.isprintable() and value[:1] != " " and value[-1:] != " "
+
+
+class ExactTextField(serializers.CharField):
+    """A JSON string, used exactly as sent: no 123 for "123", and no trimming (" ws-X " would
+    otherwise be answered as a resend of ws-X), so anything that would need it is refused."""
+
+    default_error_messages = {
+        "not_a_string": "must be a string",
+        "not_exact": "must not begin or end with whitespace nor contain control characters",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        if not exact_text(data):
+            self.fail("not_exact")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, nothing else: no "yes", no 1."""
+
+    default_error_messages = {"not_a_boolean": "must be a JSON boolean (true or false)"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
 class NativeBalanceRequest(serializers.Serializer):
-    player_id = serializers.CharField(max_length=64)
-    session_token = serializers.CharField(max_length=64)
-    currency = serializers.CharField(max_length=10)
+    player_id = ExactTextField(max_length=64)
+    session_token = ExactTextField(max_length=64)
+    currency = ExactTextField(max_length=10)
 
 
 class NativeMoneyRequest(NativeBalanceRequest):
-    transaction_id = serializers.CharField(max_length=128, help_text="The aggregator's id, unique per aggregator.")
-    round_id = serializers.CharField(max_length=128)
-    game_id = serializers.CharField(max_length=128, help_text="The aggregator's game code.")
+    transaction_id = ExactTextField(max_length=128, help_text="The aggregator's id, unique per aggregator.")
+    round_id = ExactTextField(max_length=128)
+    game_id = ExactTextField(max_length=128, help_text="The aggregator's game code.")
     amount = StrictAmountField(min_value=0, max_value=MAX_AMOUNT, help_text="Minor units of the currency.")
-    round_closed = serializers.BooleanField(default=False)
+    round_closed = StrictBooleanField(default=False)
     spin_type = serializers.ChoiceField(choices=SpinType.ALL, default=SpinType.CASH)
 
 
@@ -81,9 +120,9 @@ class NativeWinRequest(NativeMoneyRequest):
 
 
 class NativeRollbackRequest(NativeMoneyRequest):
-    rollback_transaction_id = serializers.CharField(max_length=128, help_text="The bet this rollback cancels.")
-    round_id = serializers.CharField(max_length=128, required=False, default="")
-    game_id = serializers.CharField(max_length=128, required=False, default="")
+    rollback_transaction_id = ExactTextField(max_length=128, help_text="The bet this rollback cancels.")
+    round_id = ExactTextField(max_length=128, required=False, default="")
+    game_id = ExactTextField(max_length=128, required=False, default="")
     amount = StrictAmountField(
         min_value=1, max_value=MAX_AMOUNT, required=False, help_text="Optional; if given, must equal the bet's."
     )
@@ -111,7 +150,7 @@ class NativeErrorResponse(serializers.Serializer):
 # A DRF serializer costs a callback about as much CPU as the wallet's own work. Nearly every
 # request an aggregator sends is well formed, so such a request is read here, from rules taken
 # from the serializer's own fields: only values the serializer would accept unchanged (exact
-# JSON types, no surrounding whitespace, within length and range) pass, giving the very dict
+# JSON types, exact text, within length and range) pass, giving the very dict
 # it would give. Anything else goes through the serializer, so every refusal and its message
 # stay the serializer's.
 
@@ -124,9 +163,9 @@ def _plain_rules(serializer_class: type[serializers.Serializer]) -> tuple | None
             rule = ("amount", field.min_value, field.max_value)
         elif isinstance(field, serializers.ChoiceField):
             rule = ("choice", frozenset(field.choices))
-        elif isinstance(field, serializers.CharField) and field.trim_whitespace and not field.allow_blank:
+        elif isinstance(field, ExactTextField) and not field.allow_blank:
             rule = ("text", field.max_length)
-        elif isinstance(field, serializers.BooleanField):
+        elif isinstance(field, StrictBooleanField):
             rule = ("bool",)
         else:
             return None  # a field these rules do not know: always use the serializer
@@ -137,15 +176,8 @@ def _plain_rules(serializer_class: type[serializers.Serializer]) -> tuple | None
 def _plain_value(rule: tuple, value) -> bool:
     kind = rule[0]
     if kind == "text":
-        if type(value) is not str or not value or value != value.strip() or len(value) > rule[1]:
-            return False
-        if "\x00" in value:
-            return False
-        try:
-            value.encode("utf-8")  # lone surrogates do not encode: the serializer refuses them
-        except UnicodeEncodeError:
-            return False
-        return True
+        # exact_text also refuses NUL and lone surrogates (not printable), as the serializer does.
+        return type(value) is str and 0 < len(value) <= rule[1] and exact_text(value)
     if kind == "amount":
         return type(value) is int and rule[1] <= value <= rule[2]
     if kind == "choice":
@@ -259,6 +291,8 @@ class NativeWalletView(APIView):
             check_rate_limit(aggregator)
             data = self.parse(request)
             return self.handle(aggregator, data)
+        except JsonBodyError as exc:
+            return error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
         except WalletError as error:
             return error_response(error)
         except DatabaseError:
@@ -275,19 +309,22 @@ class NativeWalletView(APIView):
         # on), so only a genuine request may move it, not anyone who knows a key id.
         # (isascii first: the timestamp is signed as ASCII; check_timestamp refuses the rest.)
         if timestamp.isascii() and not native_signature_matches(
-            aggregator.signing_secrets(), timestamp, request.body, signature
+            aggregator.signing_secrets(), timestamp, read_body(request), signature
         ):
             raise invalid_signature("signature does not match")
         check_timestamp(aggregator, timestamp)
         return aggregator
 
     def parse(self, request) -> dict:
+        # One body, one meaning: JSON in UTF-8 only, read strictly (casino/jsonbody.py).
+        if request.content_type.lower() != "application/json" or request.content_params.get(
+            "charset", "utf-8"
+        ).lower() not in ("utf-8", "utf8"):
+            raise WalletError(ErrorCode.VALIDATION_ERROR, "the Content-Type must be application/json (UTF-8)")
         try:
-            payload = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise WalletError(ErrorCode.VALIDATION_ERROR, "the body is not valid JSON") from None
-        if not isinstance(payload, dict):
-            raise WalletError(ErrorCode.VALIDATION_ERROR, "the body must be a JSON object")
+            payload = load_json_object(read_body(request))
+        except JsonBodyError as exc:
+            raise WalletError(ErrorCode.VALIDATION_ERROR, str(exc)) from None
         data = plainly_valid(self.request_serializer, payload)
         if data is not None:
             return data

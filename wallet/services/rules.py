@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from casino.models import Aggregator, GameSession, Player
+from casino.money import MINOR_UNITS_MAX
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
 from wallet.services.ledger import Posting, game_account_key, posting
@@ -198,6 +199,7 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     wins_without_bet = _check_risk_limits(call, wallet, known)
 
     amount = call.amount or 0
+    _check_balance_room(wallet, amount)
     round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount))
     return Decision(
         outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
@@ -282,6 +284,7 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
         raise _refuse(ErrorCode.TRANSACTION_ALREADY_SETTLED, "the bet's round is closed")
 
     refund = target.amount if target.ledger_transaction_id else 0  # a free bet debited nothing
+    _check_balance_room(wallet, refund)
     change = RoundChange(call.round_closed, live_bets=-1, rolled_back_bets=1, bet_total=-refund)
     return Decision(
         outcome=Outcome.APPLIED if refund else Outcome.NO_OP,
@@ -293,6 +296,16 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
         if refund
         else None,
     )
+
+
+def _check_balance_room(wallet: Wallet, credit: int) -> None:
+    # The balance column is bigint minor units: a credit past its largest value cannot be
+    # written (and PostgreSQL would refuse it anyway). Not remembered: it is a limit of ours.
+    if wallet.balance + credit > MINOR_UNITS_MAX:
+        raise WalletError(
+            ErrorCode.VALIDATION_ERROR,
+            f"the credit would take the balance past the largest balance a wallet holds: {MINOR_UNITS_MAX} minor units",
+        )
 
 
 def _check_currency(call: MoneyCall, session: GameSession) -> None:
