@@ -4,7 +4,8 @@ read as compose reads it, YAML with merge keys)."""
 from pathlib import Path
 
 import yaml
-from casino.management.commands.load_demo import ADMIN_PASSWORD, SANDBOX_SECRET
+
+from sandbox.management.commands.load_demo import ADMIN_PASSWORD, SANDBOX_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("web", "worker", "beat")

@@ -18,7 +18,7 @@ def test_ready_answers_ok_while_the_database_answers(db, client):
     assert response.json() == {"status": "ok"}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ready_tells_callers_only_that_the_database_is_unreachable_and_logs_why(client, caplog):
     port = closed_port()
     real = dict(connection.settings_dict)

@@ -132,7 +132,7 @@ def test_login_attempts_are_visible_and_read_only_in_the_admin(client, admin_use
     assert LoginAttempt.objects.filter(pk=attempt.pk).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_burst_of_parallel_guesses_gets_no_more_passwords_checked_than_the_limit(admin_user):
     guesses = 12
     start = threading.Barrier(guesses)

@@ -132,7 +132,7 @@ def test_history_rows_hold_no_secret_nor_its_token(db):
 
 def test_a_secret_set_in_the_admin_is_stored_encrypted_and_never_shown(client, admin_user, aggregator):
     client.force_login(admin_user)
-    url = reverse("admin:games_aggregator_change", args=[aggregator.pk])
+    url = reverse("admin:casino_aggregator_change", args=[aggregator.pk])
     form = {
         "code": aggregator.code,
         "name": aggregator.name,
@@ -162,7 +162,7 @@ def test_a_signed_call_decrypts_the_secret_once_per_cached_aggregator(native, ca
 
     assert statuses == [200, 200, 200]
     # One secret set (no previous one): decrypted when the aggregator row was loaded, then cached.
-    assert decrypted == [{"what": "games.Aggregator.signing_secret"}]
+    assert decrypted == [{"what": "casino.Aggregator.signing_secret"}]
 
 
 # --- Wrong or missing key ---------------------------------------------------------------------
@@ -173,7 +173,7 @@ def test_a_secret_no_configured_key_opens_fails_loudly(db, settings):
     native_aggregator()
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
 
-    with pytest.raises(UndecryptableSecret, match="games.Aggregator.signing_secret cannot be decrypted"):
+    with pytest.raises(UndecryptableSecret, match="casino.Aggregator.signing_secret cannot be decrypted"):
         Aggregator.objects.get(code="acme")
 
 

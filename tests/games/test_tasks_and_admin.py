@@ -178,7 +178,7 @@ def test_the_sync_catalog_now_action_says_so_when_the_task_queue_is_unreachable(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
-            reverse("admin:games_aggregator_changelist"),
+            reverse("admin:casino_aggregator_changelist"),
             {"action": "sync_catalog_now", "_selected_action": [sandbox.pk]},
             follow=True,
         )

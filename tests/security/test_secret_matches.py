@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-from games.sandbox.launch import check_launch_query
 
 from casino.signing import launch_signature, secret_matches
 from games.launch import LaunchUrlRejected, launch_url_build, launch_url_verify
+from sandbox.launch import check_launch_query
 
 SECRET = "4f1c0b8e3a574a439a530f1f7d2c9e11"
 REPO = Path(__file__).resolve().parents[2]

@@ -199,7 +199,7 @@ def test_every_currency_we_hold_has_a_finite_default(db):
 
 
 def test_the_aggregator_page_shows_the_defaults_in_force(staff_client, aggregator):
-    page = staff_client.get(reverse("admin:games_aggregator_change", args=[aggregator.pk])).content.decode()
+    page = staff_client.get(reverse("admin:casino_aggregator_change", args=[aggregator.pk])).content.decode()
 
     assert "10,000.00 EUR (1000000)" in page or "10000.00 EUR (1000000)" in page
     assert "default" in page
@@ -228,7 +228,7 @@ def test_staff_raise_the_limit_on_wins_without_a_bet_and_the_next_win_passes(
     refused = native.post("win", free_win(call, "free-1", 20_000_00))
 
     saved = staff_client.post(
-        reverse("admin:games_aggregator_change", args=[aggregator.pk]),
+        reverse("admin:casino_aggregator_change", args=[aggregator.pk]),
         aggregator_form(
             aggregator,
             **{
@@ -253,7 +253,7 @@ def test_staff_raise_the_multiple_and_a_bigger_cash_win_passes(staff_client, nat
     refused = native.post("win", call("win", transaction_id="win-1", amount=20_000))
 
     saved = staff_client.post(
-        reverse("admin:games_aggregator_change", args=[aggregator.pk]),
+        reverse("admin:casino_aggregator_change", args=[aggregator.pk]),
         aggregator_form(aggregator, max_win_multiple="50000"),
     )
     passed = native.post("win", call("win", transaction_id="win-2", amount=20_000))

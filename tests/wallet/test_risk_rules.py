@@ -19,13 +19,14 @@ LIMITS = RiskLimits(max_win_multiple=10, max_win_without_bet=500, daily_wins_wit
 REFUSED = "RISK_LIMIT_EXCEEDED"
 
 
+A_WALLET = Wallet(pk=1, player=Player(external_id="p-1"), currency_id="EUR", balance=0)
+
+
 def a_session() -> GameSession:
-    wallet = Wallet(pk=1, player=Player(external_id="p-1"), currency_id="EUR", balance=0)
     return GameSession(
         pk=1,
         token="tok",
-        player=wallet.player,
-        wallet=wallet,
+        player=A_WALLET.player,
         aggregator=Aggregator(pk=1, code="acme"),
         currency_id="EUR",
         expires_at=timezone.now() + timedelta(minutes=5),
@@ -75,7 +76,7 @@ def win_of(amount: int, *, spin_type: str = "cash", round_id: str = "r-1", refer
 def answer(call: MoneyCall, *, rounds=(), records=(), risk: RiskLimits | None = LIMITS) -> str | int:
     """REFUSED, or what the credited win adds to the day's wins without a bet."""
     try:
-        decision = decide(call, a_session(), Known(list(records), list(rounds), risk))
+        decision = decide(call, a_session(), A_WALLET, Known(list(records), list(rounds), risk))
     except WalletError as refusal:
         assert refusal.code == ErrorCode.RISK_LIMIT_EXCEEDED, refusal.message
         return REFUSED
@@ -181,7 +182,7 @@ def test_a_refusal_says_which_limit_and_by_how_much():
     )
 
     with pytest.raises(WalletError) as refusal:
-        decide(win_of(200, spin_type="free"), a_session(), Known([], [], day))
+        decide(win_of(200, spin_type="free"), a_session(), A_WALLET, Known([], [], day))
 
     assert refusal.value.is_remembered
     assert "1000 minor units a day" in refusal.value.message and "900 so far today" in refusal.value.message

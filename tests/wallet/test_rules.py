@@ -26,7 +26,6 @@ _ids = itertools.count(1, 2)
 def session_on(wallet: Wallet) -> GameSession:
     return GameSession(
         player=Player(external_id="player-1", status=Player.Status.ACTIVE),
-        wallet=wallet,
         aggregator=AGGREGATOR,
         currency_id="EUR",
         mode=wallet.mode,
@@ -92,7 +91,7 @@ def win(*, reference="", round_id="round-1", amount=500, spin=SpinType.CASH, clo
 
 def refusal(call: MoneyCall, known: Known, wallet: Wallet = REAL_WALLET) -> str:
     with pytest.raises(WalletError) as refused:
-        decide(call, session_on(wallet), known)
+        decide(call, session_on(wallet), wallet, known)
     return refused.value.code
 
 
@@ -114,7 +113,7 @@ def test_a_win_is_paid_only_by_a_bet_of_its_own_wallet(whose_bet, expected):
     call = win(reference="bet-1")
 
     if expected == "OK":
-        assert decide(call, session_on(REAL_WALLET), known).posting.amount == 500
+        assert decide(call, session_on(REAL_WALLET), REAL_WALLET, known).posting.amount == 500
     else:
         assert refusal(call, known) == expected
 
@@ -139,7 +138,9 @@ def test_a_win_naming_a_bet_lands_in_the_bets_round(wins_round_id):
     open_round = round_(1, "round-1")
     known = Known([bet("bet-1", open_round)], [open_round])
 
-    decision = decide(win(reference="bet-1", round_id=wins_round_id, closes=True), session_on(REAL_WALLET), known)
+    decision = decide(
+        win(reference="bet-1", round_id=wins_round_id, closes=True), session_on(REAL_WALLET), REAL_WALLET, known
+    )
 
     assert decision.round is open_round
     assert decision.round_change.closes
@@ -171,7 +172,7 @@ def test_a_cash_win_needs_a_bet_that_staked_money(the_bet, wins_spin, expected):
     call = win(reference="bet-1", spin=wins_spin)
 
     if expected == "OK":
-        assert decide(call, session_on(REAL_WALLET), known).outcome == Outcome.APPLIED
+        assert decide(call, session_on(REAL_WALLET), REAL_WALLET, known).outcome == Outcome.APPLIED
     else:
         assert refusal(call, known) == expected
 
@@ -206,7 +207,7 @@ def test_a_cash_win_needs_money_staked_in_its_round(counts, spin, expected):
     call = win(spin=spin)
 
     if expected == "OK":
-        assert decide(call, session_on(REAL_WALLET), Known([], [the_round])).outcome == Outcome.APPLIED
+        assert decide(call, session_on(REAL_WALLET), REAL_WALLET, Known([], [the_round])).outcome == Outcome.APPLIED
     else:
         assert refusal(call, Known([], [the_round])) == expected
 

@@ -137,7 +137,7 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
         try:
             # A win without a bet also locks its aggregator's counter of the day, after the
             # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
-            known.risk, wins_day = risk_limits_read(call=call, session=session, known=known)
+            known.risk, wins_day = risk_limits_read(call=call, session=session, wallet=wallet, known=known)
             decision = decide(call, session, wallet, known)
         except WalletError as refusal:
             if not refusal.is_remembered:

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from casino.models import GameSession, Mode
 from wallet.locks import lock_wins_without_bet_day
-from wallet.models import AggregatorTransaction, WinsWithoutBetDay
+from wallet.models import AggregatorTransaction, Wallet, WinsWithoutBetDay
 from wallet.selectors import risk_limit_in_force
 from wallet.services.rules import Known, MoneyCall, RiskLimits, is_win_without_bet
 from wallet.tasks import mail_risk_refusal, risk_refusal_summary
@@ -35,14 +35,14 @@ Kind = AggregatorTransaction.Kind
 
 
 def risk_limits_read(
-    *, call: MoneyCall, session: GameSession, known: Known
+    *, call: MoneyCall, session: GameSession, wallet: Wallet, known: Known
 ) -> tuple[RiskLimits | None, WinsWithoutBetDay | None]:
     """The limits a call must keep and, for a win without a bet, the day's counter, locked.
     None for bets, rollbacks, wins of nothing and demo play (play money: no limit)."""
     if call.kind != Kind.WIN or not call.amount or session.mode != Mode.REAL:
         return None, None
     multiple = call.aggregator.max_win_multiple
-    if not is_win_without_bet(call, session.wallet, known):
+    if not is_win_without_bet(call, wallet, known):
         return RiskLimits(max_win_multiple=multiple), None
     currency = session.currency_id
     limits = risk_limit_in_force(aggregator_id=call.aggregator.pk, currency=currency)
