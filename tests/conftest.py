@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from casino.models import Player
@@ -17,6 +18,8 @@ from wallet.services import wallet_deposit, wallet_open
 
 SECRET = "test-signing-secret"
 KEY_ID = "test-key"
+# The front end's bearer key as configured (make run generates one into var/local.env).
+FRONTEND_KEY = settings.FRONTEND_API_KEYS[0]
 
 
 @pytest.fixture
