@@ -277,7 +277,7 @@ def test_a_cache_that_accepts_connections_but_never_answers_does_not_hang_callba
 
 
 @pytest.mark.slow
-def test_callbacks_keep_working_while_redis_is_stopped(aggregator, funded, native):
+def test_callbacks_keep_working_while_redis_is_stopped(aggregator, funded, native, redis_url):
     only_under_make_reliability("stops the shared Redis")
     player, session = funded
     aggregator.rate_limit_per_minute = 1_000
