@@ -50,6 +50,7 @@ def main() -> int:
         where = f"embedded PostgreSQL, data in {embedded.socket_dir}" if embedded else "DATABASE_URL"
         print(f"Database: {where}", flush=True)
         prepare()
+        print(f"Database, migrations, static files and demo data: {time.monotonic() - STARTED:.1f} s", flush=True)
         return serve(port)
     finally:
         if embedded:
