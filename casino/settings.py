@@ -107,12 +107,13 @@ REDIS_URL = env("REDIS_URL", default="")
 # The cache only counts inbound rate limits, which fail open: a Redis that hangs must cost a
 # wallet callback a fraction of a second, never the seconds an aggregator waits (item 12).
 CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
