@@ -3,11 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casino
+# Empty: the PostgreSQL on 127.0.0.1:5432 if one answers, else an embedded one (scripts/test_services.py).
+TEST_DATABASE_URL ?=
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 # Settings have no default secrets (docs/deploy.md): the tests and the bench bring throwaway ones.
 TEST_ENV := CASINO_ENV=local SECRET_KEY=test-only-secret-key-not-for-any-server FRONTEND_API_KEYS=dev-frontend-key \
 	FIELD_ENCRYPTION_KEYS=aeqzOkdKPUBvaVg9qkgYIJkFH_D_o82Fx-hqYjqL8vg=
+WITH_TEST_SERVICES := TEST_DATABASE_URL='$(TEST_DATABASE_URL)' TEST_REDIS_URL='$(TEST_REDIS_URL)' $(PY) scripts/test_services.py
 
 .PHONY: run test lint install services clean bench reliability
 
@@ -18,29 +20,15 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## Run the back-office: migrate, load demo data, start web + worker + beat (+ sandbox traffic).
-run: export CASINO_ENV = local
-run: export SECRET_KEY = $(shell cat var/secret_key)
-run: export FRONTEND_API_KEYS = dev-frontend-key
-run: install var/secret_key
-	@mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py load_demo
-	@echo "Back-office: http://127.0.0.1:$(PORT)/admin/  (login admin / admin)"
-	@echo "API docs:    http://127.0.0.1:$(PORT)/api/docs/"
-	WEB_PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile
+## Run the back-office: (embedded PostgreSQL,) migrate, load demo data, web + worker + beat + sandbox traffic.
+run: install
+	$(PY) scripts/run_local.py --port $(PORT)
 
-# Generated once per checkout, so `make run` sessions survive a restart.
-var/secret_key:
-	@mkdir -p var
-	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
-
-## Run the tests on PostgreSQL and Redis (started here if they are down), plus lint and migrations check.
-test: install services lint
-	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml
-	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest
+## Lint, migrations and OpenAPI checks, then the tests on PostgreSQL (embedded if none answers) and Redis if any.
+test: install lint
+	$(TEST_ENV) $(WITH_TEST_SERVICES) sh -c '$(PY) manage.py makemigrations --check --dry-run \
+		&& $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml \
+		&& $(VENV)/bin/pytest'
 
 ## Load benchmark, about 5 min (BENCH_SECONDS=10 for a smoke run): docs/benchmarks.md
 bench: install services
@@ -49,7 +37,7 @@ bench: install services
 ## Reliability suite, with faults that kill workers, stop Redis and restart PostgreSQL (about 3 min): docs/reliability.md
 reliability: install services
 	$(TEST_ENV) RELIABILITY=1 RELIABILITY_EXAMPLES=200 RELIABILITY_FUZZ_EXAMPLES=100 \
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest tests/reliability -rA
+	$(WITH_TEST_SERVICES) $(VENV)/bin/pytest tests/reliability -rA
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""Settings, all read from the environment (12-factor).
+"""Settings, all read from the environment (12-factor), then `.env`, then `var/local.env`.
 
 CASINO_ENV says what kind of start this is: `production` (the default) or `local` (`make run`,
 `make test`, `make bench`). No secret has a default in either: a missing or, in production, a
@@ -6,8 +6,10 @@ known or weak SECRET_KEY or FRONTEND_API_KEYS stops every process (web, worker, 
 manage.py) here with a message naming the variable. Production also turns on HTTPS-only
 cookies, HSTS and the redirect to HTTPS (docs/deploy.md).
 
-With no DATABASE_URL the project runs on an embedded SQLite file; with no REDIS_URL the
-Celery broker is a local folder and the cache is in-process. Production sets both.
+PostgreSQL is required (DATABASE_URL): `make run` and `make test` start an embedded one when
+none is configured, and `make run` writes its address, with generated local secrets, to
+`var/local.env` (scripts/run_local.py), so the management commands run beside it find it.
+With no REDIS_URL the Celery broker is a local folder and the cache a shared folder.
 """
 
 from pathlib import Path
@@ -21,6 +23,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Written once by `make run` (scripts/run_local.py): the embedded database's address and
+# generated local secrets. Never overrides the real environment or `.env`, and never read by a
+# start that says it is production (docker-compose.yml does): a stray local file must not lend
+# its secrets or database to a server.
+if env("CASINO_ENV", default="") != PRODUCTION:
+    environ.Env.read_env(BASE_DIR / "var" / "local.env", overwrite=False)
 
 
 def _refuse(problem: str | None) -> None:
@@ -101,7 +109,12 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'casino.sqlite3'}")}
+if not env("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set: point it at PostgreSQL (postgres://user@host:5432/casino), or use"
+        " `make run` / `make test`, which start an embedded PostgreSQL under var/ when it is unset."
+    )
+DATABASES = {"default": env.db("DATABASE_URL")}
 # No ATOMIC_REQUESTS: money code shows its own transaction boundaries (wallet/services/).
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -116,14 +129,12 @@ DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=2000)
 # and never prepare. Set 0 (off) behind a pooler in transaction mode without prepared
 # statement support (PgBouncer < 1.21).
 DB_PREPARE_THRESHOLD = env.int("DB_PREPARE_THRESHOLD", default=5)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        options=f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}", prepare_threshold=DB_PREPARE_THRESHOLD or None
-    )
-else:
-    # SQLite has no row locks: every transaction takes the write lock when it begins
-    # (IMMEDIATE), so money calls serialise instead of failing on a lock upgrade.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=5, transaction_mode="IMMEDIATE")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # One money writer: the ledger's guards and the money path's SQL are PostgreSQL's.
+    raise ImproperlyConfigured(f"DATABASE_URL must be a PostgreSQL URL, not {DATABASES['default']['ENGINE']}")
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    options=f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}", prepare_threshold=DB_PREPARE_THRESHOLD or None
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -132,12 +143,13 @@ REDIS_URL = env("REDIS_URL", default="")
 # The cache only counts inbound rate limits, which fail open: a Redis that hangs must cost a
 # wallet callback a fraction of a second, never the seconds an aggregator waits (item 12).
 CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": CACHE_TIMEOUT_SECONDS, "socket_timeout": CACHE_TIMEOUT_SECONDS},
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -219,7 +231,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # `var/` holds local state: SQLite, broker, static
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # `var/` holds local state: PostgreSQL, broker, static
 WHITENOISE_USE_FINDERS = True  # serve app static files even before collectstatic has run
 # Static files (admin, API docs) are served by the app itself through WhiteNoise.
 STORAGES = {

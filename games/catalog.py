@@ -149,10 +149,8 @@ def _lock_catalog(aggregator: Aggregator) -> None:
     # Two syncs of one aggregator (beat and "sync now" at once) must not both insert the same
     # new game; they queue here. An advisory lock blocks nothing else: not readers, not
     # launches, not the wallet callbacks that update the aggregator row.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CATALOG_LOCK_CLASS, aggregator.pk])
-    # SQLite (local runs only) allows one writer at a time anyway.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CATALOG_LOCK_CLASS, aggregator.pk])
 
 
 def _upsert_providers(aggregator: Aggregator, entries: list[CatalogEntry]) -> dict[str, Provider]:

@@ -146,8 +146,11 @@ class Progress:
 
 @dataclass
 class Target:
+    """The back-office under play. `frontend_key` is a bearer key of its front-end API (one of
+    its FRONTEND_API_KEYS): the sandbox has none of its own."""
+
+    frontend_key: str
     url: str = "http://127.0.0.1:8000"
-    frontend_key: str = "dev-frontend-key"
     protocol: str = "native"
     timeout: float = 10.0
 

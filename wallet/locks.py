@@ -34,11 +34,8 @@ def lock_session_wallet(
     the same statement, and sending the reads that follow it together (rows.select_in_order),
     makes the lock and everything a money call must read one round trip.
     """
-    # All money calls of one player in one currency serialise here (see lock_wallet). SQLite
-    # (`make run` without a database) has no row locks: its transactions begin IMMEDIATE,
-    # which serialises every writer (settings).
-    lock = " FOR UPDATE OF w" if rows.db().vendor == "postgresql" else ""
-    found, *answers = rows.select_in_order(_session_query(token, aggregator_id, lock), *then)
+    # All money calls of one player in one currency serialise here (see lock_wallet).
+    found, *answers = rows.select_in_order(_session_query(token, aggregator_id, " FOR UPDATE OF w"), *then)
     return *_session(found), answers
 
 

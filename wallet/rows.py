@@ -48,12 +48,10 @@ def db():
 
 
 def cursor():
-    """A cursor for the money path's statements. On PostgreSQL it binds parameters on the
-    server, so each statement is prepared once per connection (settings.DB_PREPARE_THRESHOLD)
-    instead of being parsed and planned on every call; elsewhere, Django's usual cursor."""
+    """A cursor for the money path's statements. It binds parameters on the server, so each
+    statement is prepared once per connection (settings.DB_PREPARE_THRESHOLD) instead of being
+    parsed and planned on every call."""
     conn = db()
-    if conn.vendor != "postgresql":
-        return conn.cursor()
     conn.ensure_connection()
     bound_on_server = ServerBindingCursor(conn.connection)
     # Wrapped as Django wraps its own: error classes, execute_wrapper hooks, debug logging.
@@ -72,13 +70,11 @@ def select(query: Query) -> list[tuple[Model, ...]]:
 def select_in_order(*queries: Query) -> list[list[tuple[Model, ...]]]:
     """Run `queries` one after the other and return select()'s answer for each.
 
-    On PostgreSQL they travel together (pipeline mode: one round trip), and the server still
-    runs each only after the one before it is done, with a snapshot of its own: a query after
-    one that waited for a row lock sees everything committed before the lock was granted.
+    They travel together (pipeline mode: one round trip), and the server still runs each only
+    after the one before it is done, with a snapshot of its own: a query after one that waited
+    for a row lock sees everything committed before the lock was granted.
     """
     conn = db()
-    if conn.vendor != "postgresql":
-        return [select(query) for query in queries]
     conn.ensure_connection()
     # Errors of a pipeline may surface when it is synced, outside the cursors' own wrapping:
     # wrap_database_errors gives them Django's exception classes there too.

@@ -5,9 +5,9 @@ from django.test import override_settings
 
 from casino.models import GameSession
 from games.models import Game
-from tests.conftest import KEY_ID, SECRET, make_player
+from tests.conftest import FRONTEND_KEY, KEY_ID, SECRET, make_player
 
-AUTH = {"Authorization": "Bearer dev-frontend-key"}
+AUTH = {"Authorization": f"Bearer {FRONTEND_KEY}"}
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def post_launch(client, **body):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "dev-frontend-key"}, {"X-Aggregator-Key": KEY_ID}],
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": FRONTEND_KEY}, {"X-Aggregator-Key": KEY_ID}],
 )
 def test_without_a_valid_front_end_key_the_api_answers_401(client, synced, headers):
     listing = client.get("/api/v1/games", headers=headers)

@@ -12,13 +12,13 @@ from casino.models import GameSession
 from games.launch import launch_create
 from games.models import CatalogSyncRun, Game
 from games.selectors import game_resolve_code
-from tests.conftest import NativeClient, balance_of, make_player
+from tests.conftest import FRONTEND_KEY, NativeClient, balance_of, make_player
 from tests.games.conftest import SBX_KEY, SBX_SECRET
 
 # serialized_rollback: the flush between transactional tests must not lose the seeded currencies.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-AUTH = {"Authorization": "Bearer dev-frontend-key"}
+AUTH = {"Authorization": f"Bearer {FRONTEND_KEY}"}
 
 
 def api_launch(client, game: Game, player: str = "alice") -> dict:

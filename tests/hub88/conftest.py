@@ -13,7 +13,8 @@ from casino.models import Aggregator, GameSession
 from casino.signing import rsa_sign
 from games.services import aggregator_create, session_open
 
-VECTORS = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors" / "hub88"
+# Hub88's published demo key pair and signature vectors (Apache-2.0): vectors/README.md.
+VECTORS = Path(__file__).resolve().parent / "vectors"
 PRIVATE_PEM = (VECTORS / "private.pem").read_text()
 PUBLIC_PEM = (VECTORS / "public.pem").read_text()
 CODE = "hub88"

@@ -14,7 +14,7 @@ from sandbox import hub88 as sandbox_hub88
 from sandbox.driver import Target, run
 from sandbox.player import Behaviour, PlayConfig
 from sandbox.server import SandboxState, serve_in_thread
-from tests.conftest import balance_of, make_player
+from tests.conftest import FRONTEND_KEY, balance_of, make_player
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
@@ -55,7 +55,8 @@ def test_a_hub88_sandbox_run_leaves_a_ledger_that_agrees_with_the_sandboxs_recor
         make_player(player_id, deposit=100_000)
     config = PlayConfig(run_id="hub88", seed=11, behaviour=UNRULY, aggregator="sandbox-hub88", launch_check="http")
 
-    result = run(ids, spins=25, config=config, target=Target(url=live_server.url, protocol="hub88"))
+    target = Target(url=live_server.url, frontend_key=FRONTEND_KEY, protocol="hub88")
+    result = run(ids, spins=25, config=config, target=target)
 
     call_command("check_ledger")  # raises CommandError on any violation
     totals = result.totals

@@ -46,6 +46,15 @@ def assert_nothing_applied_twice() -> None:
     assert not refunded_twice, f"refunded twice: {refunded_twice}"
 
 
+def test_database_url() -> str:
+    """The URL of the database the tests run on (the test database, not DATABASE_URL's)."""
+    settings = connection.settings_dict
+    host = settings["HOST"] or settings["OPTIONS"].get("host", "")
+    if host.startswith("/"):  # a Unix socket's folder: the embedded PostgreSQL of `make test`
+        return f"postgres://{settings['USER']}@/{settings['NAME']}?host={host}"
+    return f"postgres://{settings['USER']}@{host}:{settings['PORT']}/{settings['NAME']}"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,8 +67,7 @@ class Server:
     def __init__(self, *, workers: int = 1, lock_timeout_ms: int = 2000):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        settings = connection.settings_dict
-        database_url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+        database_url = test_database_url()
         env = {
             **os.environ,
             "DATABASE_URL": database_url,

@@ -264,8 +264,14 @@ def test_a_cache_that_accepts_connections_but_never_answers_does_not_hang_callba
     with socket.socket() as silent:  # listens (the kernel accepts connections) but never replies
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
-        hung = {"default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0"}}
-        hung["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+        # Our Redis cache as configured (its timeouts), whether or not this run has a Redis.
+        hung = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+                "OPTIONS": settings.REDIS_CACHE_OPTIONS,
+            }
+        }
         started = time.monotonic()
         with override_settings(CACHES=hung):
             response = native.post("bet", bet_body(session, "bet-1"))
@@ -277,7 +283,7 @@ def test_a_cache_that_accepts_connections_but_never_answers_does_not_hang_callba
 
 
 @pytest.mark.slow
-def test_callbacks_keep_working_while_redis_is_stopped(aggregator, funded, native):
+def test_callbacks_keep_working_while_redis_is_stopped(aggregator, funded, native, redis_url):
     only_under_make_reliability("stops the shared Redis")
     player, session = funded
     aggregator.rate_limit_per_minute = 1_000

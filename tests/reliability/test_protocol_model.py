@@ -1,4 +1,4 @@
-"""A hypothesis stateful model of the native wallet protocol v1 (../shared/PRODUCT.md).
+"""A hypothesis stateful model of the native wallet protocol v1 (docs/native-protocol.md).
 
 Random sequences of bets, wins, rollbacks, resends (reformatted JSON, toggled round_closed),
 conflicting resends, rollbacks of ids we never saw and calls in closed rounds go through the

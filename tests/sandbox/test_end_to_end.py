@@ -18,7 +18,7 @@ from sandbox.driver import Target, run
 from sandbox.frontend import FrontendClient
 from sandbox.player import Behaviour, PlayConfig
 from sandbox.server import DEFAULT_KEY_ID, DEFAULT_SECRET
-from tests.conftest import balance_of, make_player
+from tests.conftest import FRONTEND_KEY, balance_of, make_player
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
@@ -51,7 +51,7 @@ def test_a_sandbox_run_leaves_a_ledger_that_agrees_with_the_sandboxs_record(back
     ids = players(4)
     config = PlayConfig(run_id="e2e", seed=7, behaviour=UNRULY, launch_check="http")
 
-    result = run(ids, spins=25, config=config, target=Target(url=live_server.url))
+    result = run(ids, spins=25, config=config, target=Target(url=live_server.url, frontend_key=FRONTEND_KEY))
 
     call_command("check_ledger")  # raises CommandError on any violation
     totals = result.totals
@@ -80,7 +80,7 @@ def test_the_same_seed_plays_the_same_decisions(back_office, live_server):
     make_player(second, deposit=50_000)
     config = PlayConfig(run_id="det", seed=3, behaviour=UNRULY)
 
-    one = run([first], spins=15, config=config, target=Target(url=live_server.url))
+    one = run([first], spins=15, config=config, target=Target(url=live_server.url, frontend_key=FRONTEND_KEY))
     # The same player id and seed, on a twin wallet with the same money: rename the twin.
     Player.objects.filter(external_id=first).update(external_id="sbx-player-1-done")
     Player.objects.filter(external_id=second).update(external_id=first)
@@ -88,7 +88,7 @@ def test_the_same_seed_plays_the_same_decisions(back_office, live_server):
         [first],
         spins=15,
         config=PlayConfig(run_id="det2", seed=3, behaviour=UNRULY),
-        target=Target(url=live_server.url),
+        target=Target(url=live_server.url, frontend_key=FRONTEND_KEY),
     )
 
     assert list(one.records[0].plans) == list(two.records[0].plans)
@@ -99,7 +99,7 @@ def test_demo_sessions_move_no_real_money(back_office, live_server):
     ids = players(2)
     config = PlayConfig(run_id="demo", seed=5, behaviour=Behaviour(demo=1.0))
 
-    result = run(ids, spins=10, config=config, target=Target(url=live_server.url))
+    result = run(ids, spins=10, config=config, target=Target(url=live_server.url, frontend_key=FRONTEND_KEY))
 
     assert result.totals["demo_calls"] > 0
     assert result.totals["turnover"] == 0
@@ -131,7 +131,12 @@ def test_games_renamed_and_removed_at_the_sandbox_mid_run_leave_the_run_and_the_
 
     def play():
         outcome["result"] = run(
-            ids, spins=None, config=config, target=Target(url=live_server.url), stop=stop, refresh_games_every=0.2
+            ids,
+            spins=None,
+            config=config,
+            target=Target(url=live_server.url, frontend_key=FRONTEND_KEY),
+            stop=stop,
+            refresh_games_every=0.2,
         )
 
     runner = threading.Thread(target=play)
@@ -155,7 +160,5 @@ def test_games_renamed_and_removed_at_the_sandbox_mid_run_leave_the_run_and_the_
     assert result.all_agree
     for record in result.records:
         assert balance_of(Player.objects.get(external_id=record.player_id)) == record.believed
-    listed = {
-        g["code"] for g in FrontendClient(live_server.url, api_key="dev-frontend-key").list_games(aggregator="sandbox")
-    }
+    listed = {g["code"] for g in FrontendClient(live_server.url, api_key=FRONTEND_KEY).list_games(aggregator="sandbox")}
     assert "sbx_book_of_tests_v2" in listed and "sbx_mocking_bird" not in listed and "sbx_book_of_tests" not in listed

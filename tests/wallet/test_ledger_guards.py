@@ -24,6 +24,25 @@ def refused_by_the_database(sql: str, params: list) -> None:
         cursor.execute(sql, params)
 
 
+def test_the_ledger_triggers_exist_on_the_database_the_tests_run_on(db):
+    # Whichever PostgreSQL this is (CI's, a developer's, the embedded one of `make test`), the
+    # money tables carry migration 0002's guards: append-only, and balanced at commit.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, t.tgname, t.tgdeferrable, t.tginitdeferred FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relname LIKE 'wallet_%%'"
+            " ORDER BY t.tgname"
+        )
+        triggers = cursor.fetchall()
+
+    assert triggers == [
+        ("wallet_aggregatortransaction", "wallet_aggregatortransaction_append_only", False, False),
+        ("wallet_ledgerentry", "wallet_ledgerentry_append_only", False, False),
+        ("wallet_ledgerentry", "wallet_ledgerentry_balanced", True, True),
+        ("wallet_ledgertransaction", "wallet_ledgertransaction_append_only", False, False),
+    ]
+
+
 def test_a_ledger_entry_cannot_be_updated(bet):
     entry = LedgerEntry.objects.get(transaction=bet.ledger_transaction, wallet__isnull=False)
 

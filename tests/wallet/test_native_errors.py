@@ -1,5 +1,5 @@
 """Native protocol v1: every error code as an aggregator sees it (HTTP status and body), the
-signature rules, and the exactly-once rules for resends (../shared/PRODUCT.md)."""
+signature rules, and the exactly-once rules for resends (docs/native-protocol.md, sections 3, 5, 6)."""
 
 import hashlib
 import hmac

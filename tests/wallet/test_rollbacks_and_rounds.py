@@ -1,4 +1,4 @@
-"""Native protocol v1: the rollback and round rules of ../shared/PRODUCT.md ("Precise rules"),
+"""Native protocol v1: the rollback and round rules of docs/native-protocol.md (sections 7, 8),
 as the aggregator sees them in our answers and as staff see them in balances and the ledger."""
 
 from datetime import timedelta

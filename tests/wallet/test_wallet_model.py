@@ -1,4 +1,4 @@
-"""A model of the wallet rules (../shared/PRODUCT.md, "Precise rules"), checked against the real
+"""A model of the wallet rules (docs/native-protocol.md, sections 5 to 9), checked against the real
 services by hypothesis: any sequence of bets, wins, rollbacks, resends, expiries, blocks and
 deposits gives the answers the rules say, and after every step the balance is what the model
 says, equals the sum of its ledger entries, and is never negative."""

@@ -1,4 +1,4 @@
-"""Hub88 Wallet API (docs/hub88.md; ../shared/protocols/hub88.md): a thin translation onto the
+"""Hub88 Wallet API (docs/hub88.md): a thin translation onto the
 same wallet services the native protocol uses.
 
 Each view: find the aggregator by the code in the URL, verify X-Hub88-Signature (RSA-SHA256

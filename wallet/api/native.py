@@ -1,4 +1,4 @@
-"""Native wallet protocol v1 (../shared/PRODUCT.md): a thin translation onto wallet services.
+"""Native wallet protocol v1 (docs/native-protocol.md): a thin translation onto wallet services.
 
 Each view: authenticate (key id, timestamp window, HMAC over "{timestamp}.{raw body}"),
 validate, build a MoneyCall, call one service, render its answer. Rendering is a pure

@@ -6,8 +6,8 @@
   UPDATE and DELETE raise. (TRUNCATE is an owner's privilege; production runs the app with
   a role that does not own the tables.)
 
-On SQLite (the zero-setup `make run`) these guards are skipped; the CHECK and UNIQUE
-constraints of the models still apply there.
+Every environment runs on PostgreSQL (`make run` and `make test` included, on an embedded
+server when none is configured), so the guards are everywhere the money is.
 """
 
 from django.db import migrations
@@ -62,8 +62,6 @@ BACKWARD = [
 
 def _run(statements):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
         for statement in statements:
             schema_editor.execute(statement, params=None)  # None: "%" in PL/pgSQL is not a placeholder
 

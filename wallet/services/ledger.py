@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from casino.models import Aggregator
@@ -77,9 +76,6 @@ def post_transaction(**fields) -> LedgerTransaction:
     """Write one balanced ledger transaction (the arguments of posting()): `amount` on the
     (locked) wallet, its opposite on the house account, and move the cached balance with it."""
     entry = posting(**fields)
-    if rows.db().vendor != "postgresql":
-        # The embedded SQLite of `make run` has no INSERT inside WITH: the same rows, one by one.
-        return post_step_by_step(entry)
     ctes, params = posting_ctes(entry)
     with rows.cursor() as cursor:
         # Only our own SQL fragments are joined here; every value is a parameter.
@@ -134,21 +130,6 @@ def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction
             transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-entry.amount
         )
     entry.wallet.balance = entry.balance_after
-    return ledger
-
-
-def post_step_by_step(entry: Posting) -> LedgerTransaction:
-    """The same rows as posting_ctes(), one statement each (databases without INSERT in WITH)."""
-    ledger, wallet, amount = entry.ledger, entry.wallet, entry.amount
-    ledger.save(force_insert=True)
-    LedgerEntry.objects.bulk_create(
-        [
-            LedgerEntry(transaction=ledger, wallet=wallet, amount=amount, balance_after=entry.balance_after),
-            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-amount),
-        ]
-    )
-    Wallet.objects.filter(pk=wallet.pk).update(balance=F("balance") + amount)
-    wallet.balance = entry.balance_after
     return ledger
 
 

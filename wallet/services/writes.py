@@ -1,9 +1,8 @@
 """Writing a money call's Decision: its round, its ledger transaction and its record.
 
-On PostgreSQL everything goes in one statement (data-modifying common table expressions), so
+Everything goes in one statement (PostgreSQL's data-modifying common table expressions), so
 the wallet lock is held for one round trip of writes, not four; the ids the rows share (the
 new round's, the ledger transaction's) are read from the statement's own RETURNING clauses.
-The embedded SQLite of `make run` writes the same rows one statement at a time.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from wallet import rows
 from wallet.models import AggregatorTransaction, GameRound
-from wallet.services.ledger import post_step_by_step, posted, posting_ctes
+from wallet.services.ledger import posted, posting_ctes
 from wallet.services.rules import Decision, RoundChange
 
 NEW_ROUND_ID = "(SELECT id FROM new_round)"
@@ -22,10 +21,7 @@ LEDGER_TRANSACTION_ID = "(SELECT id FROM txn)"
 def write_call(record: AggregatorTransaction, decision: Decision) -> AggregatorTransaction:
     """Write `decision` and `record` (unsaved; it names the decision's round and ledger
     transaction), under the lock of the wallet they belong to, and return the saved record."""
-    if rows.db().vendor == "postgresql":
-        _write_in_one_statement(record, decision)
-    else:
-        _write_step_by_step(record, decision)
+    _write_in_one_statement(record, decision)
     return record
 
 
@@ -67,21 +63,6 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -
     if decision.posting is not None:
         record.ledger_transaction_id = posted(decision.posting, ledger_id, house_legs).pk
     rows.saved(record)
-
-
-def _write_step_by_step(record: AggregatorTransaction, decision: Decision) -> None:
-    round_ = decision.round
-    if round_ is not None and round_.pk is None:
-        rows.insert(round_)
-    elif decision.round_change is not None:
-        sql, params = _round_update(round_.pk, decision.round_change)
-        with rows.cursor() as cursor:
-            cursor.execute(sql, params)
-    record.round_id = round_.pk if round_ is not None else None
-    if decision.posting is not None:
-        decision.posting.ledger.round_id = record.round_id
-        record.ledger_transaction_id = post_step_by_step(decision.posting).pk
-    rows.insert(record)
 
 
 def _round_update(round_id: int, change: RoundChange) -> tuple[str, list]:

@@ -4,6 +4,7 @@ import sys
 import threading
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from sandbox.driver import Progress, Target, money, new_run_id, run
@@ -43,8 +44,9 @@ class Command(BaseCommand):
         parser.add_argument("--secret", default=DEFAULT_SECRET)
         parser.add_argument(
             "--frontend-key",
-            default=os.environ.get("SANDBOX_FRONTEND_KEY", "dev-frontend-key"),
-            help="Bearer key of the operator front-end API (env SANDBOX_FRONTEND_KEY).",
+            # The back-office's own first key (make run generates it into var/local.env).
+            default=os.environ.get("SANDBOX_FRONTEND_KEY") or settings.FRONTEND_API_KEYS[0],
+            help="Bearer key of the front-end API (env SANDBOX_FRONTEND_KEY; else the first FRONTEND_API_KEYS).",
         )
         parser.add_argument("--currency", default="EUR")
         parser.add_argument("--country", default="MT")
