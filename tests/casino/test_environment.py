@@ -32,7 +32,8 @@ LOCAL = {"CASINO_ENV": "local", "SECRET_KEY": "any-local-key", "FRONTEND_API_KEY
 def start(*args: str, environment: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     """manage.py with only the given settings variables (none inherited from this test run)."""
     inherited = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, *LOCAL}}
-    env = {**inherited, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}", "REDIS_URL": ""}
+    # PostgreSQL's address only satisfies settings: `check` opens no connection.
+    env = {**inherited, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused", "REDIS_URL": ""}
     env.update({k: v for k, v in environment.items() if v is not None})
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
