@@ -74,8 +74,11 @@ INSTALLED_APPS = [
     "games",
     "reconciliation",
     "compliance",
-    "sandbox",
 ]
+if CASINO_ENV != PRODUCTION:
+    # The fake aggregator and its demo commands (load_demo, sandbox_server, sandbox_play): a
+    # production start does not even have them.
+    INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

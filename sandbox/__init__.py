@@ -10,6 +10,10 @@
 - record.py     the sandbox's own record of a player (requests, answers, believed balance)
 - driver.py     runs many players, paces them, and summarises the run
 
-Nothing here imports the back-office's models or services: the sandbox must behave like a
-real aggregator, which only ever sees our HTTP API.
+- management/   load_demo (our side of the demo: players, the sandbox's aggregator rows),
+                sandbox_server and sandbox_play
+
+Apart from load_demo, nothing here imports the back-office's models or services: the sandbox
+must behave like a real aggregator, which only ever sees our HTTP API. Production code never
+imports this package, and it is an installed app only where CASINO_ENV=local.
 """

@@ -65,6 +65,14 @@ def test_an_unset_casino_env_is_production(tmp_path):
     assert "SECRET_KEY is too weak for production" in started.stderr
 
 
+def test_a_production_start_does_not_even_have_the_demo_commands(tmp_path):
+    production = start("help", "load_demo", environment=PRODUCTION, tmp_path=tmp_path)
+    local = start("help", "load_demo", environment=LOCAL, tmp_path=tmp_path)
+
+    assert production.returncode != 0 and "Unknown command: 'load_demo'" in production.stderr
+    assert local.returncode == 0 and "demo" in local.stdout
+
+
 def test_the_production_configuration_passes_the_deployment_checks_without_a_warning(tmp_path):
     started = start("check", "--deploy", "--fail-level", "WARNING", environment=PRODUCTION, tmp_path=tmp_path)
 
