@@ -219,3 +219,27 @@ def test_an_id_of_only_whitespace_is_wrong_syntax_and_moves_nothing(hub88, tx, p
 def test_an_empty_round_still_means_no_round(hub88, tx, player):
     assert hub88.post("transaction/bet", tx("bet", round=""))["status"] == "RS_OK"
     assert balance_of(player) == 10_000 - 100
+
+
+# --- A free bet rolled back ---------------------------------------------------------------------
+
+
+def test_a_free_bet_once_rolled_back_pays_no_win_and_a_second_rollback_moves_nothing(hub88, tx, player):
+    # given a free bet (it debits nothing) and its rollback (which refunds nothing)
+    free_bet = tx("bet", is_free=True, amount=500_000, round="free-round")
+    hub88.post("transaction/bet", free_bet)
+    first = hub88.post("transaction/rollback", tx("rollback", reference_transaction_uuid=free_bet["transaction_uuid"]))
+
+    # when a free win names it, and a second rollback under a new id follows
+    win = hub88.post(
+        "transaction/win",
+        tx("win", is_free=True, amount=300_000, reference_transaction_uuid=free_bet["transaction_uuid"]),
+    )
+    second = hub88.post("transaction/rollback", tx("rollback", reference_transaction_uuid=free_bet["transaction_uuid"]))
+
+    # then the win is refused as final, and the second rollback is answered, not retried forever
+    assert first["status"] == "RS_OK"
+    assert win["status"] == DOES_NOT_EXIST
+    assert second["status"] == "RS_OK"
+    assert balance_of(player) == 10_000
+    assert wins_credited() == 0

@@ -208,15 +208,6 @@ def refused(call, given, code, id, **kw):
     return pytest.param(call, given, code, None, None, id=id, **kw)
 
 
-# A rule that looks wrong (reported, not fixed): these rows expect what the rule should answer,
-# and fail loudly (strict) once it does. Known.rolled_back() counts only APPLIED rollbacks, but
-# the rollback of a free or zero bet refunds nothing and is recorded as a NO_OP: so a free win
-# naming that bet is still paid, and a second rollback takes the bet out of its round again
-# (live_bets -1: through calls.py, a CHECK violation answered RETRY on every resend).
-_NO_OP_ROLLBACK_UNSEEN = pytest.mark.xfail(
-    strict=True, reason="Known.rolled_back() misses a free bet's rollback, which is a NO_OP"
-)
-
 TABLE = [
     # --- Bets: bet-2 of 100 in round-1 (an existing round-1 holds bet-1) -------------------------
     row(a_bet(), nothing_known(), APPLIED, -100, new_round(live_bets=1, bet_total=100),
@@ -330,7 +321,6 @@ TABLE = [
     refused(a_win(), a_live_bet(balance=MAX - 499), ErrorCode.VALIDATION_ERROR,
             id="a win past the largest balance a wallet holds is a validation error"),
     refused(a_win(of="bet-1", spin=SpinType.FREE), a_rolled_back_free_bet(), ErrorCode.TRANSACTION_ROLLED_BACK,
-            marks=_NO_OP_ROLLBACK_UNSEEN,
             id="a free win naming a rolled back free bet is refused as rolled back"),
     # --- Rollbacks: rb-2 of bet-1 (100 unless said), naming round-1 ------------------------------
     row(a_rollback(), nothing_known(), TOMBSTONE, None, new_round(rolled_back=1),
@@ -391,7 +381,7 @@ TABLE = [
         id="a refund bringing the balance to the largest a wallet holds is made"),
     refused(a_rollback(), a_live_bet(balance=MAX - 99), ErrorCode.VALIDATION_ERROR,
             id="a refund past the largest balance a wallet holds is a validation error"),
-    row(a_rollback(), a_rolled_back_free_bet(), NO_OP, None, UNTOUCHED, marks=_NO_OP_ROLLBACK_UNSEEN,
+    row(a_rollback(), a_rolled_back_free_bet(), NO_OP, None, UNTOUCHED,
         id="a second rollback of a rolled back free bet moves nothing and leaves its round"),
 ]  # fmt: skip
 

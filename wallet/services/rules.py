@@ -91,9 +91,9 @@ class Known:
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
 
-    def _rollbacks_of(self, external_id: str, outcome: str) -> bool:
+    def _rollbacks_of(self, external_id: str, *outcomes: str) -> bool:
         return any(
-            r.kind == Kind.ROLLBACK and r.reference_id == external_id and r.outcome == outcome for r in self.records
+            r.kind == Kind.ROLLBACK and r.reference_id == external_id and r.outcome in outcomes for r in self.records
         )
 
     def tombstone(self, external_id: str) -> bool:
@@ -101,7 +101,9 @@ class Known:
         return self._rollbacks_of(external_id, Outcome.TOMBSTONE)
 
     def rolled_back(self, bet: AggregatorTransaction) -> bool:
-        return self._rollbacks_of(bet.external_id, Outcome.APPLIED)
+        # NO_OP counts too: the rollback of a free or zero bet refunds nothing, yet the bet is
+        # rolled back all the same (a win naming it is refused, a second rollback moves nothing).
+        return self._rollbacks_of(bet.external_id, Outcome.APPLIED, Outcome.NO_OP)
 
     def round_named(self, call: MoneyCall, wallet: Wallet) -> GameRound | None:
         if not call.round_id:
