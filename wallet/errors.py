@@ -61,3 +61,12 @@ class RetryLater(WalletError):
 
     def __init__(self, message: str = "temporarily unavailable, please retry"):
         super().__init__(ErrorCode.RETRY, message)
+
+
+class RateLimited(WalletError):
+    """More calls this minute than the aggregator's rate limit: safe to resend after
+    `retry_after` seconds (the native protocol sends them as Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(ErrorCode.RATE_LIMITED, message)
+        self.retry_after = retry_after

@@ -3,7 +3,7 @@ with Hub88). No trailing slashes: Hub88 appends these paths to the base URL exac
 
 from django.urls import path
 
-from wallet.api import hub88
+from wallet.api.hub88 import views as hub88
 
 urlpatterns = [
     path("user/info", hub88.UserInfoView.as_view(), name="hub88-user-info"),

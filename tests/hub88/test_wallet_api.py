@@ -12,6 +12,7 @@ from casino.signing import rsa_sign, rsa_signature_matches
 from tests.conftest import balance_of, make_player
 from tests.hub88.conftest import PRIVATE_PEM, PUBLIC_PEM
 from wallet.api import hub88 as hub88_api
+from wallet.api.hub88 import views as hub88_views
 from wallet.errors import RetryLater
 from wallet.models import AggregatorTransaction
 
@@ -447,7 +448,7 @@ def test_a_temporary_failure_answers_a_status_hub88_retries(hub88, tx, monkeypat
     def fail(**kwargs):
         raise failure
 
-    monkeypatch.setattr(hub88_api, "wallet_process_call", fail)
+    monkeypatch.setattr(hub88_views, "wallet_process_call", fail)
     body = tx("bet")
 
     answer = hub88.post("transaction/bet", body)

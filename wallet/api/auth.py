@@ -1,22 +1,24 @@
-"""Who is calling: aggregator lookup, signature windows, skew recording, inbound rate limits."""
+"""Who is calling: one `authenticate_*` per protocol, signature windows, skew recording,
+inbound rate limits. Reads go through casino/selectors.py, the skew write through
+casino/services.py; this module only decides."""
 
 import logging
 import time
-from datetime import timedelta
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from django.utils import timezone
+from django.http import HttpRequest
 
+from casino.jsonbody import read_body
 from casino.models import Aggregator
-from wallet.errors import ErrorCode, WalletError
+from casino.selectors import active_aggregator
+from casino.services import aggregator_record_skew
+from casino.signing import native_signature_matches, rsa_signature_matches
+from wallet.errors import ErrorCode, RateLimited, WalletError
 
 logger = logging.getLogger(__name__)
 
-# The skew is written at most this often per aggregator: often enough to watch, rarely
-# enough that the aggregator row never becomes a hot spot under load.
-SKEW_RECORD_INTERVAL = timedelta(seconds=1)
 # Above this, staff are alerted (admin shows it red); go-live item 3.
 SKEW_ALERT_SECONDS = 1.0
 # Every callback names its aggregator, and reading the row each time costs a database round
@@ -33,6 +35,36 @@ def invalid_signature(message: str) -> WalletError:
     return WalletError(ErrorCode.INVALID_SIGNATURE, message)
 
 
+def authenticate_native(request: HttpRequest) -> Aggregator:
+    """The native aggregator that signed this request (docs/native-protocol.md, section 3):
+    its key id, an HMAC over "{X-Timestamp}.{raw body}" with one of its secrets, a timestamp
+    inside its window. Raises INVALID_SIGNATURE otherwise."""
+    key_id = request.headers.get("X-Aggregator-Key")
+    timestamp = request.headers.get("X-Timestamp")
+    signature = request.headers.get("X-Signature")
+    if not (key_id and timestamp and signature):
+        raise invalid_signature("X-Aggregator-Key, X-Timestamp and X-Signature are required")
+    aggregator = find_aggregator(key_id=key_id, protocol=Aggregator.Protocol.NATIVE)
+    # Signature before the window: check_timestamp records the skew staff watch (and alert
+    # on), so only a genuine request may move it, not anyone who knows a key id.
+    # (isascii first: the timestamp is signed as ASCII; check_timestamp refuses the rest.)
+    if timestamp.isascii() and not native_signature_matches(
+        aggregator.signing_secrets(), timestamp, read_body(request), signature
+    ):
+        raise invalid_signature("signature does not match")
+    check_timestamp(aggregator, timestamp)
+    return aggregator
+
+
+def authenticate_hub88(code: str, raw: bytes, headers) -> Aggregator:
+    """The Hub88 aggregator `code` names, if X-Hub88-Signature verifies `raw` (the exact bytes
+    received) with its public key (docs/hub88.md). Raises INVALID_SIGNATURE otherwise."""
+    aggregator = find_aggregator(code=code, protocol=Aggregator.Protocol.HUB88)
+    if not rsa_signature_matches(aggregator.public_key_pem, raw, headers.get("X-Hub88-Signature")):
+        raise invalid_signature("X-Hub88-Signature does not verify with the aggregator's public key")
+    return aggregator
+
+
 def find_aggregator(*, key_id: str | None = None, code: str | None = None, protocol: str) -> Aggregator:
     lookup = {"key_id": key_id} if key_id is not None else {"code": code}
     key = (protocol, *lookup.items())
@@ -40,11 +72,7 @@ def find_aggregator(*, key_id: str | None = None, code: str | None = None, proto
     cached = _aggregators.get(key)
     if cached is not None and cached[0] > now:
         return cached[1]
-    if "\x00" in (key_id if key_id is not None else code or ""):
-        # PostgreSQL text cannot hold NUL: the lookup would fail as a database error, i.e. a
-        # 503 RETRY inviting endless resends, instead of the 401 a malformed header deserves.
-        raise invalid_signature("unknown or inactive aggregator")
-    aggregator = Aggregator.objects.filter(is_active=True, protocol=protocol, **lookup).first()
+    aggregator = active_aggregator(protocol=protocol, **lookup)
     if aggregator is None:
         raise invalid_signature("unknown or inactive aggregator")
     _aggregators[key] = (now + AGGREGATOR_CACHE_SECONDS, aggregator)
@@ -63,18 +91,9 @@ def check_timestamp(aggregator: Aggregator, timestamp: str) -> None:
     if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
         raise invalid_signature("X-Timestamp must be whole Unix seconds")
     skew = time.time() - int(timestamp)
-    record_skew(aggregator, skew)
+    aggregator_record_skew(aggregator=aggregator, skew=skew)
     if abs(skew) > aggregator.allowed_skew_seconds:
         raise invalid_signature(f"timestamp outside the allowed window of {aggregator.allowed_skew_seconds} s")
-
-
-def record_skew(aggregator: Aggregator, skew: float) -> None:
-    now = timezone.now()
-    if aggregator.skew_observed_at and now - aggregator.skew_observed_at < SKEW_RECORD_INTERVAL:
-        return
-    Aggregator.objects.filter(pk=aggregator.pk).update(last_skew_seconds=round(skew, 3), skew_observed_at=now)
-    # The instance may be this process's cached copy: it must know the skew was just written.
-    aggregator.last_skew_seconds, aggregator.skew_observed_at = round(skew, 3), now
 
 
 def check_rate_limit(aggregator: Aggregator) -> None:
@@ -94,6 +113,5 @@ def check_rate_limit(aggregator: Aggregator) -> None:
         logger.warning("rate limit of aggregator %s not checked: cache unavailable: %s", aggregator.code, exc)
         return
     if count > limit:
-        error = WalletError(ErrorCode.RATE_LIMITED, f"more than {limit} requests this minute")
-        error.retry_after = max(1, int(60 - now % 60))
-        raise error
+        # Until the window turns: the next minute starts with a fresh count.
+        raise RateLimited(f"more than {limit} requests this minute", retry_after=max(1, int(60 - now % 60)))

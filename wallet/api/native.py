@@ -10,16 +10,21 @@ import json
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
-from casino.signing import native_signature_matches
-from wallet.api.auth import check_rate_limit, check_timestamp, find_aggregator, invalid_signature
-from wallet.errors import ErrorCode, RetryLater, WalletError
+from wallet.api.auth import authenticate_native, check_rate_limit
+from wallet.errors import ErrorCode, RateLimited, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
 
 HTTP_STATUS = {
@@ -221,8 +226,8 @@ def error_response(error: WalletError) -> HttpResponse:
     if error.balance is not None:
         body["balance"] = error.balance
     response = json_response(body, status=HTTP_STATUS[error.code])
-    if error.code == ErrorCode.RATE_LIMITED:
-        response["Retry-After"] = str(getattr(error, "retry_after", 60))
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
     elif error.code == ErrorCode.RETRY:
         response["Retry-After"] = "1"
     return response
@@ -287,7 +292,7 @@ class NativeWalletView(APIView):
 
     def post(self, request):
         try:
-            aggregator = self.authenticate_aggregator(request)
+            aggregator = authenticate_native(request)
             check_rate_limit(aggregator)
             data = self.parse(request)
             return self.handle(aggregator, data)
@@ -297,23 +302,6 @@ class NativeWalletView(APIView):
             return error_response(error)
         except DatabaseError:
             return error_response(RetryLater())
-
-    def authenticate_aggregator(self, request) -> Aggregator:
-        key_id = request.headers.get("X-Aggregator-Key")
-        timestamp = request.headers.get("X-Timestamp")
-        signature = request.headers.get("X-Signature")
-        if not (key_id and timestamp and signature):
-            raise invalid_signature("X-Aggregator-Key, X-Timestamp and X-Signature are required")
-        aggregator = find_aggregator(key_id=key_id, protocol=Aggregator.Protocol.NATIVE)
-        # Signature before the window: check_timestamp records the skew staff watch (and alert
-        # on), so only a genuine request may move it, not anyone who knows a key id.
-        # (isascii first: the timestamp is signed as ASCII; check_timestamp refuses the rest.)
-        if timestamp.isascii() and not native_signature_matches(
-            aggregator.signing_secrets(), timestamp, read_body(request), signature
-        ):
-            raise invalid_signature("signature does not match")
-        check_timestamp(aggregator, timestamp)
-        return aggregator
 
     def parse(self, request) -> dict:
         # One body, one meaning: JSON in UTF-8 only, read strictly (casino/jsonbody.py).
@@ -370,10 +358,8 @@ def _money_schema(summary: str, description: str, request: type[serializers.Seri
     )
 
 
-class BalanceView(NativeWalletView):
-    request_serializer = NativeBalanceRequest
-
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Balance of the session's wallet",
         description="A read: also answered for expired sessions.",
         request=NativeBalanceRequest,
@@ -387,8 +373,9 @@ class BalanceView(NativeWalletView):
             )
         ],
     )
-    def post(self, request):
-        return super().post(request)
+)
+class BalanceView(NativeWalletView):
+    request_serializer = NativeBalanceRequest
 
     def handle(self, aggregator, data):
         answer = wallet_balance(
@@ -400,26 +387,22 @@ class BalanceView(NativeWalletView):
         return answer_response(answer, transaction_id=None)
 
 
-class BetView(MoneyView):
-    kind = "bet"
-    request_serializer = NativeBetRequest
-
-    @_money_schema(
+@extend_schema_view(
+    post=_money_schema(
         "Debit a bet",
         "Refused on an expired session, a blocked or self-excluded player, a closed round, a bet whose "
         "rollback already arrived, or insufficient funds (402, with the balance). A resend with the same "
         "transaction_id and content returns the first answer; other content answers 409.",
         NativeBetRequest,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class BetView(MoneyView):
+    kind = "bet"
+    request_serializer = NativeBetRequest
 
 
-class WinView(MoneyView):
-    kind = "win"
-    request_serializer = NativeWinRequest
-
-    @_money_schema(
+@extend_schema_view(
+    post=_money_schema(
         "Credit a win",
         "Accepted after the session expired. A cash win needs a live bet in its round "
         "(TRANSACTION_NOT_FOUND, or TRANSACTION_ROLLED_BACK when it was rolled back); free, promo and "
@@ -428,20 +411,21 @@ class WinView(MoneyView):
         "the day's total of them, above a per-currency amount) answers 403 RISK_LIMIT_EXCEEDED.",
         NativeWinRequest,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class WinView(MoneyView):
+    kind = "win"
+    request_serializer = NativeWinRequest
 
 
-class RollbackView(MoneyView):
-    kind = "rollback"
-    request_serializer = NativeRollbackRequest
-
-    @_money_schema(
+@extend_schema_view(
+    post=_money_schema(
         "Roll back a bet",
         "Refunds an unsettled bet once. Rolling back an unknown bet answers OK and is remembered: that "
         "bet is refused if it arrives later. A bet in a closed round, or a win, answers "
         "TRANSACTION_ALREADY_SETTLED.",
         NativeRollbackRequest,
     )
-    def post(self, request):
-        return super().post(request)
+)
+class RollbackView(MoneyView):
+    kind = "rollback"
+    request_serializer = NativeRollbackRequest
