@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from casino.models import Mode
+from casino.admin import PlayerAdmin
+from casino.models import Mode, Player
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import (
@@ -227,3 +228,30 @@ class WinsWithoutBetDayAdmin(ReadOnlyAdmin):
     @admin.display(description="total", ordering="total")
     def total_display(self, day):
         return day.currency.format(day.total)
+
+
+class WalletInline(admin.TabularInline):
+    model = Wallet
+    fields = ["currency", "mode", "balance_display"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="balance")
+    def balance_display(self, wallet):
+        return wallet.currency.format(wallet.balance)
+
+
+# A player's page lists their wallets. casino/admin.py registered Player without them (the
+# ground floor does not import wallet); importing it above guarantees that registration came
+# first, whatever the app order.
+admin.site.unregister(Player)
+
+
+@admin.register(Player)
+class PlayerWithWalletsAdmin(PlayerAdmin):
+    inlines = [*PlayerAdmin.inlines, WalletInline]
