@@ -56,8 +56,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EntryInline(ReadOnlyInline):
     model = LedgerEntry
-    fields = ["wallet", "house_account", "amount", "balance_after"]
-    readonly_fields = fields
+    fields = readonly_fields = ("wallet", "house_account", "amount", "balance_after")
 
 
 @admin.register(Wallet)
@@ -66,8 +65,7 @@ class WalletAdmin(ReadOnlyAdmin):
     list_filter = ["currency", "mode"]
     search_fields = ["player__external_id"]
     list_select_related = ["player", "currency"]
-    fields = ["player", "currency", "mode", "balance_display", "created_at", "statement_link"]
-    readonly_fields = fields
+    fields = readonly_fields = ("player", "currency", "mode", "balance_display", "created_at", "statement_link")
 
     @admin.display(description="balance")
     def balance_display(self, wallet):
@@ -232,8 +230,7 @@ class WinsWithoutBetDayAdmin(ReadOnlyAdmin):
 
 class WalletInline(admin.TabularInline):
     model = Wallet
-    fields = ["currency", "mode", "balance_display"]
-    readonly_fields = fields
+    fields = readonly_fields = ("currency", "mode", "balance_display")
     extra = 0
     can_delete = False
     show_change_link = True

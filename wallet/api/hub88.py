@@ -104,7 +104,7 @@ HUB88_EXPONENT = 5
 INT64_MAX = 2**63 - 1
 
 # One table: the wallet's error codes as Hub88 statuses.
-WALLET_STATUS = {
+WALLET_STATUS: dict[str, str] = {
     ErrorCode.VALIDATION_ERROR: RS.WRONG_SYNTAX,
     ErrorCode.INVALID_SIGNATURE: RS.INVALID_SIGNATURE,
     ErrorCode.INSUFFICIENT_FUNDS: RS.NOT_ENOUGH_MONEY,
@@ -419,7 +419,7 @@ def _echoable(value) -> str | None:
 def _ordered(payload: dict, body: dict) -> dict:
     """Hub88's response shape: user, status, request_uuid, then what the answer adds."""
     user = _echoable(payload.get("user"))
-    head = {"user": user} if user is not None else {}
+    head: dict[str, str | None] = {"user": user} if user is not None else {}
     head["status"] = body.pop("status")
     head["request_uuid"] = _echoable(payload.get("request_uuid"))
     return head | body

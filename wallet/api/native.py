@@ -9,7 +9,7 @@ import functools
 import json
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -160,7 +160,7 @@ def _plain_rules(serializer_class: type[serializers.Serializer]) -> tuple | None
     rules = []
     for name, field in serializer_class().fields.items():
         if isinstance(field, StrictAmountField):
-            rule = ("amount", field.min_value, field.max_value)
+            rule: tuple = ("amount", field.min_value, field.max_value)
         elif isinstance(field, serializers.ChoiceField):
             rule = ("choice", frozenset(field.choices))
         elif isinstance(field, ExactTextField) and not field.allow_blank:
@@ -217,12 +217,12 @@ def json_response(body: dict, *, status: int) -> HttpResponse:
 
 
 def error_response(error: WalletError) -> HttpResponse:
-    body = {"status": "ERROR", "code": str(error.code), "message": error.message}
+    body: dict[str, object] = {"status": "ERROR", "code": str(error.code), "message": error.message}
     if error.balance is not None:
         body["balance"] = error.balance
     response = json_response(body, status=HTTP_STATUS[error.code])
     if error.code == ErrorCode.RATE_LIMITED:
-        response["Retry-After"] = str(getattr(error, "retry_after", 60))
+        response["Retry-After"] = str(error.retry_after or 60)
     elif error.code == ErrorCode.RETRY:
         response["Retry-After"] = "1"
     return response
@@ -280,7 +280,7 @@ class NativeWalletView(APIView):
     permission_classes = [AllowAny]
     request_serializer: type[serializers.Serializer]
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         return self.post(request)
