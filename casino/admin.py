@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino.models import Currency, Player
-from wallet.models import Wallet
 
 
 @admin.register(Currency)
@@ -15,27 +14,12 @@ class CurrencyAdmin(SimpleHistoryAdmin):
         return ["code", "exponent"] if obj else []
 
 
-class WalletInline(admin.TabularInline):
-    model = Wallet
-    fields = ["currency", "mode", "balance_display"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="balance")
-    def balance_display(self, wallet):
-        return wallet.currency.format(wallet.balance)
-
-
+# wallet/admin.py registers Player again with the player's wallets inline: the ground floor
+# does not import the wallet app.
 @admin.register(Player)
 class PlayerAdmin(SimpleHistoryAdmin):
     list_display = ["external_id", "status", "country", "kyc_status", "created_at"]
     list_filter = ["status", "kyc_status", "country"]
     search_fields = ["external_id"]
     readonly_fields = ["created_at"]
-    inlines = [WalletInline]
     history_list_display = ["status", "kyc_status"]

@@ -64,8 +64,10 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     obj = dict(pairs)
     if len(obj) != len(pairs):
         seen: set[str] = set()
-        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise JsonBodyError(f"the key {twice!r} appears more than once")
+        for key, _ in pairs:
+            if key in seen:
+                raise JsonBodyError(f"the key {key!r} appears more than once")
+            seen.add(key)
     return obj
 
 

@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Benchmark ------------------------------------------------------------------------------
-# `make bench` only: serves the bare "ceiling" endpoint (casino/bench.py) next to the real
+# `make bench` only: serves the bare "ceiling" endpoint (wallet/bench.py) next to the real
 # ones. Never set in normal runs.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 

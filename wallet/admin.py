@@ -11,7 +11,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from casino.models import Mode
+from casino.admin import PlayerAdmin
+from casino.models import Mode, Player
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import (
@@ -55,8 +56,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 class EntryInline(ReadOnlyInline):
     model = LedgerEntry
-    fields = ["wallet", "house_account", "amount", "balance_after"]
-    readonly_fields = fields
+    fields = readonly_fields = ("wallet", "house_account", "amount", "balance_after")
 
 
 @admin.register(Wallet)
@@ -65,8 +65,7 @@ class WalletAdmin(ReadOnlyAdmin):
     list_filter = ["currency", "mode"]
     search_fields = ["player__external_id"]
     list_select_related = ["player", "currency"]
-    fields = ["player", "currency", "mode", "balance_display", "created_at", "statement_link"]
-    readonly_fields = fields
+    fields = readonly_fields = ("player", "currency", "mode", "balance_display", "created_at", "statement_link")
 
     @admin.display(description="balance")
     def balance_display(self, wallet):
@@ -227,3 +226,29 @@ class WinsWithoutBetDayAdmin(ReadOnlyAdmin):
     @admin.display(description="total", ordering="total")
     def total_display(self, day):
         return day.currency.format(day.total)
+
+
+class WalletInline(admin.TabularInline):
+    model = Wallet
+    fields = readonly_fields = ("currency", "mode", "balance_display")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="balance")
+    def balance_display(self, wallet):
+        return wallet.currency.format(wallet.balance)
+
+
+# A player's page lists their wallets. casino/admin.py registered Player without them (the
+# ground floor does not import wallet); importing it above guarantees that registration came
+# first, whatever the app order.
+admin.site.unregister(Player)
+
+
+@admin.register(Player)
+class PlayerWithWalletsAdmin(PlayerAdmin):
+    inlines = [*PlayerAdmin.inlines, WalletInline]

@@ -44,6 +44,9 @@ REMEMBERED_CODES = frozenset(
 
 
 class WalletError(Exception):
+    # Seconds after which a refused call may be sent again (rate limit): the Retry-After header.
+    retry_after: int | None = None
+
     def __init__(self, code: ErrorCode, message: str, *, balance: int | None = None, currency: str | None = None):
         super().__init__(message)
         self.code = code

@@ -31,7 +31,8 @@ class MoneyOperationForm(forms.Form):
         return minor
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("operation") in ("deposit", "withdrawal") and data.get("amount", 0) < 0:
             self.add_error("amount", "Deposits and withdrawals are positive; use an adjustment to correct.")
         return data

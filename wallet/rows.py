@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]  # psycopg 3 only: not in django-stubs
 from django.db.models import Model
 
 
@@ -31,7 +31,10 @@ def _reader(model: type[Model], alias: str) -> tuple[str, list[str], list[list]]
     fields = model._meta.concrete_fields
     columns = ", ".join(f'{alias}."{field.column}"' for field in fields)
     converters = [
-        field.get_db_converters(connection) + connection.ops.get_db_converters(field.get_col(alias)) for field in fields
+        # get_db_converters is Field's own method, missing from django-stubs.
+        field.get_db_converters(connection)  # type: ignore[attr-defined]
+        + connection.ops.get_db_converters(field.get_col(alias))
+        for field in fields
     ]
     return columns, [field.attname for field in fields], converters
 

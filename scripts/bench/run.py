@@ -112,9 +112,9 @@ def seed() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from casino.bench import create_ceiling_tables
     from casino.models import GameSession, Mode, Player
     from games.services import aggregator_create
+    from wallet.bench import create_ceiling_tables
     from wallet.models import HouseAccount, LedgerEntry, LedgerTransaction, Wallet
 
     aggregator = aggregator_create(code="bench", signing_secret=SECRET, key_id=KEY_ID)

@@ -172,6 +172,18 @@ def test_a_withdrawal_beyond_the_balance_is_refused_with_a_message(staff_client,
     assert balance_of(player) == 10_000
 
 
+def test_a_players_page_lists_their_wallets_with_balances(staff_client, player):
+    # given a player with a funded EUR wallet (the fixture's opening deposit of 100.00)
+    wallet = Wallet.objects.get(player=player)
+
+    # when staff open the player's page
+    page = staff_client.get(reverse("admin:casino_player_change", args=[player.pk])).content.decode()
+
+    # then the wallet is listed, with its balance and a link to it
+    assert wallet.currency.format(wallet.balance) in page
+    assert reverse("admin:wallet_wallet_change", args=[wallet.pk]) in page
+
+
 def test_staff_changes_to_a_player_are_kept_with_who_and_what(staff_client, admin_user, player):
     url = reverse("admin:casino_player_change", args=[player.pk])
     staff_client.post(

@@ -9,7 +9,7 @@ import functools
 import json
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -165,7 +165,7 @@ def _plain_rules(serializer_class: type[serializers.Serializer]) -> tuple | None
     rules = []
     for name, field in serializer_class().fields.items():
         if isinstance(field, StrictAmountField):
-            rule = ("amount", field.min_value, field.max_value)
+            rule: tuple = ("amount", field.min_value, field.max_value)
         elif isinstance(field, serializers.ChoiceField):
             rule = ("choice", frozenset(field.choices))
         elif isinstance(field, ExactTextField) and not field.allow_blank:
@@ -222,7 +222,7 @@ def json_response(body: dict, *, status: int) -> HttpResponse:
 
 
 def error_response(error: WalletError) -> HttpResponse:
-    body = {"status": "ERROR", "code": str(error.code), "message": error.message}
+    body: dict[str, object] = {"status": "ERROR", "code": str(error.code), "message": error.message}
     if error.balance is not None:
         body["balance"] = error.balance
     response = json_response(body, status=HTTP_STATUS[error.code])
@@ -285,7 +285,7 @@ class NativeWalletView(APIView):
     permission_classes = [AllowAny]
     request_serializer: type[serializers.Serializer]
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method != "POST":
             return super().dispatch(request, *args, **kwargs)
         return self.post(request)

@@ -148,6 +148,8 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 raise
             decision = Decision(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
         if decision.wins_without_bet:
+            # rules.py counts one only against the limits and the day's counter read above.
+            assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
             risk_count_win_without_bet(
                 day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
             )

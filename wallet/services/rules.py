@@ -148,7 +148,7 @@ class Decision:
 
 def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
     """The call's Decision on the session's (locked) wallet; raises WalletError for a refusal."""
-    rule = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[call.kind]
+    rule = {Kind.BET: _bet, Kind.WIN: _win, Kind.ROLLBACK: _rollback}[Kind(call.kind)]
     return rule(call, session, wallet, known)
 
 
@@ -172,7 +172,7 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
     # A zero bet (Hub88 allows amount 0) and a free bet are recorded as live bets that staked
     # nothing: neither makes a cash win payable (_check_round_staked_money, _round_of_named_bet).
-    debit = 0 if call.is_free else call.amount
+    debit = 0 if call.is_free else (call.amount or 0)  # every protocol requires a bet's amount
     if wallet.balance < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
 
@@ -285,7 +285,7 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
     if round_ is not None and round_.is_closed:
         raise _refuse(ErrorCode.TRANSACTION_ALREADY_SETTLED, "the bet's round is closed")
 
-    refund = target.amount if target.ledger_transaction_id else 0  # a free bet debited nothing
+    refund = (target.amount or 0) if target.ledger_transaction_id else 0  # a free bet debited nothing
     _check_balance_room(wallet, refund)
     change = RoundChange(call.round_closed, live_bets=-1, rolled_back_bets=1, bet_total=-refund)
     return Decision(
@@ -390,6 +390,7 @@ def _check_risk_limits(call: MoneyCall, wallet: Wallet, known: Known) -> int:
         return 0
     if not is_win_without_bet(call, wallet, known):
         round_ = _staked_round(call, wallet, known)
+        assert round_ is not None  # is_win_without_bet found none: the win has cash staked
         most = limits.max_win_multiple * round_.bet_total
         if round_.win_total + amount > most:
             raise _over_limit(

@@ -26,7 +26,9 @@ def write_call(record: AggregatorTransaction, decision: Decision) -> AggregatorT
 
 
 def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -> None:
-    ctes, params, shared = [], [], {}
+    ctes: list[str] = []
+    params: list = []
+    shared: dict[str, str] = {}
     round_ = decision.round
     if round_ is not None and round_.pk is None:
         sql, values = rows.insert_values(round_)
@@ -34,6 +36,7 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -
         params += values
         shared["round_id"] = NEW_ROUND_ID
     elif decision.round_change is not None:
+        assert round_ is not None  # a Decision changes only the round it names
         sql, values = _round_update(round_.pk, decision.round_change)
         ctes.append(f"round_moved AS ({sql})")
         params += values
@@ -56,7 +59,7 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -
     with rows.cursor() as cursor:
         cursor.execute(sql, params)
         record.pk, round_id, ledger_id, house_legs = cursor.fetchone()
-    if round_id is not None:
+    if round_ is not None and round_id is not None:  # a new round was inserted
         round_.pk = round_id
         rows.saved(round_)
         record.round_id = round_id
