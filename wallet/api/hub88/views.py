@@ -150,7 +150,7 @@ def _echoable(value) -> str | None:
 def _ordered(payload: dict, body: dict) -> dict:
     """Hub88's response shape: user, status, request_uuid, then what the answer adds."""
     user = _echoable(payload.get("user"))
-    head = {"user": user} if user is not None else {}
+    head: dict[str, str | None] = {"user": user} if user is not None else {}
     head["status"] = body.pop("status")
     head["request_uuid"] = _echoable(payload.get("request_uuid"))
     return head | body
