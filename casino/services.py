@@ -10,6 +10,8 @@ from casino.models import Aggregator, Currency, Player
 # The skew is written at most this often per aggregator: often enough to watch, rarely
 # enough that the aggregator row never becomes a hot spot under load.
 SKEW_RECORD_INTERVAL = timedelta(seconds=1)
+# Above this, staff are alerted (the admin shows it red); go-live item 3.
+SKEW_ALERT_SECONDS = 1.0
 
 
 def player_create(*, external_id: str, country: str = "", status: str = Player.Status.ACTIVE) -> Player:

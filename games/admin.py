@@ -6,8 +6,8 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino.models import Aggregator, Currency, GameSession
+from casino.services import SKEW_ALERT_SECONDS
 from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, GameLaunch, Provider
-from wallet.api.auth import SKEW_ALERT_SECONDS
 from wallet.models import RiskLimit
 from wallet.selectors import risk_limit_in_force, wins_without_bet_today
 

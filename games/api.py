@@ -16,10 +16,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casino.errors import ErrorCode
 from casino.jsonbody import JsonBodyError, load_json_object
 from casino.models import Mode
 from casino.signing import secret_matches
-from games.launch import LaunchError, launch_create
+from games.launch import LAUNCH_STATUS, LaunchError, launch_create
 from games.selectors import CatalogFilters, catalog_games
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -140,8 +141,17 @@ def validation_message(errors) -> str:
 # --- Views ----------------------------------------------------------------------------------------
 
 ERRORS = {
-    400: OpenApiResponse(ErrorResponse, description="VALIDATION_ERROR"),
-    401: OpenApiResponse(ErrorResponse, description="UNAUTHORIZED: missing or invalid bearer key"),
+    400: OpenApiResponse(ErrorResponse, description=ErrorCode.VALIDATION_ERROR.value),
+    401: OpenApiResponse(ErrorResponse, description=f"{ErrorCode.UNAUTHORIZED}: missing or invalid bearer key"),
+}
+
+# Each status a launch is refused with, described by the codes games.launch.LAUNCH_STATUS gives
+# it: the schema lists what the code answers, and cannot fall behind it.
+LAUNCH_ERRORS = {
+    status: OpenApiResponse(
+        ErrorResponse, description=", ".join(code for code, given in LAUNCH_STATUS.items() if given == status)
+    )
+    for status in sorted(set(LAUNCH_STATUS.values()))
 }
 
 
@@ -152,11 +162,11 @@ class FrontendView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            response = error(401, "UNAUTHORIZED", str(exc.detail))
+            response = error(401, ErrorCode.UNAUTHORIZED, str(exc.detail))
             response["WWW-Authenticate"] = 'Bearer realm="frontend"'
             return response
         if isinstance(exc, exceptions.ParseError | exceptions.ValidationError):
-            return error(400, "VALIDATION_ERROR", validation_message(exc.detail))
+            return error(400, ErrorCode.VALIDATION_ERROR, validation_message(exc.detail))
         if isinstance(exc, exceptions.APIException):
             return error(exc.status_code, str(exc.default_code).upper(), str(exc.detail))
         return super().handle_exception(exc)
@@ -188,9 +198,7 @@ class LaunchView(FrontendView):
         responses={
             201: LaunchResponse,
             **ERRORS,
-            403: OpenApiResponse(ErrorResponse, description="PLAYER_BLOCKED, RG_BLOCKED, GAME_NOT_CERTIFIED"),
-            404: OpenApiResponse(ErrorResponse, description="PLAYER_NOT_FOUND, GAME_NOT_FOUND"),
-            422: OpenApiResponse(ErrorResponse, description="GAME_DISABLED, DEMO_NOT_SUPPORTED"),
+            **LAUNCH_ERRORS,
         },
         tags=["front end"],
         examples=[

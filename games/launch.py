@@ -14,41 +14,46 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 
+from casino.errors import ErrorCode
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
+from casino.rules import player_may_play
 from casino.signing import canonical_query, launch_signature, secret_matches
-from games.models import Certification, Game
+from games.models import Game
+from games.selectors import game_certified
 from games.services import session_open
 
 # Every parameter a launch URL carries besides `signature`.
 LAUNCH_PARAMS = ("session_token", "game", "player_id", "currency", "mode", "country", "lang", "expires", "key")
 
 
+# Every code a launch can be refused with, and its HTTP status: the front end's contract
+# (games/api.py documents each status with the codes this table gives it).
+LAUNCH_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.VALIDATION_ERROR: 400,
+    ErrorCode.PLAYER_BLOCKED: 403,
+    ErrorCode.RG_BLOCKED: 403,
+    ErrorCode.GAME_NOT_CERTIFIED: 403,
+    ErrorCode.PLAYER_NOT_FOUND: 404,
+    ErrorCode.GAME_NOT_FOUND: 404,
+    ErrorCode.GAME_DISABLED: 422,
+    ErrorCode.DEMO_NOT_SUPPORTED: 422,
+    ErrorCode.AGGREGATOR_REFUSED: 422,
+    ErrorCode.AGGREGATOR_UNAVAILABLE: 502,
+}
+
+
 class LaunchError(Exception):
     """A launch refused for a reason the front end can show; `code` is stable, `status` HTTP."""
 
-    STATUS = {
-        "VALIDATION_ERROR": 400,
-        "PLAYER_BLOCKED": 403,
-        "RG_BLOCKED": 403,
-        "GAME_NOT_CERTIFIED": 403,
-        "PLAYER_NOT_FOUND": 404,
-        "GAME_NOT_FOUND": 404,
-        "GAME_DISABLED": 422,
-        "DEMO_NOT_SUPPORTED": 422,
-        "AGGREGATOR_REFUSED": 422,
-        "AGGREGATOR_UNAVAILABLE": 502,
-    }
-
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: ErrorCode, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.status = self.STATUS[code]
+        self.status = LAUNCH_STATUS[code]
 
 
 @dataclass(frozen=True)
@@ -78,23 +83,24 @@ def launch_create(
     country = country.upper()
     player = Player.objects.filter(external_id=player_id).first()
     if player is None:
-        raise LaunchError("PLAYER_NOT_FOUND", f"no player {player_id!r}")
-    if player.status == Player.Status.BLOCKED:
-        raise LaunchError("PLAYER_BLOCKED", "the player is blocked")
-    if player.status == Player.Status.SELF_EXCLUDED:
-        raise LaunchError("RG_BLOCKED", "the player is self-excluded")
+        raise LaunchError(ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
+    # The rule a bet asks too (casino/rules.py): a launch is refused exactly when a bet would be.
+    refusal = player_may_play(player)
+    if refusal is not None:
+        raise LaunchError(refusal.code, refusal.message)
     game = Game.objects.select_related("aggregator").filter(pk=game_id).first()
     if game is None:
-        raise LaunchError("GAME_NOT_FOUND", f"no game {game_id}")
+        raise LaunchError(ErrorCode.GAME_NOT_FOUND, f"no game {game_id}")
     if not game.is_available:
-        raise LaunchError("GAME_DISABLED", f"{game.name} is not available at the moment")
+        raise LaunchError(ErrorCode.GAME_DISABLED, f"{game.name} is not available at the moment")
     if mode == Mode.DEMO and not game.demo_supported:
-        raise LaunchError("DEMO_NOT_SUPPORTED", f"{game.name} has no demo mode")
+        raise LaunchError(ErrorCode.DEMO_NOT_SUPPORTED, f"{game.name} has no demo mode")
     if not game_certified(game=game, country=country):
-        raise LaunchError("GAME_NOT_CERTIFIED", f"{game.name} is not certified for {country} at its current RTP")
+        message = f"{game.name} is not certified for {country} at its current RTP"
+        raise LaunchError(ErrorCode.GAME_NOT_CERTIFIED, message)
     currency_row = Currency.objects.filter(code=currency.upper()).first()
     if currency_row is None:
-        raise LaunchError("VALIDATION_ERROR", f"unknown currency {currency!r}")
+        raise LaunchError(ErrorCode.VALIDATION_ERROR, f"unknown currency {currency!r}")
 
     url_ttl = settings.LAUNCH_URL_TTL_SECONDS
     session = session_open(
@@ -146,26 +152,11 @@ def _hub88_game_url(session: GameSession, *, player_id: str, country: str, langu
             lang=language,
         )
     except Hub88Error as exc:
-        code = "AGGREGATOR_REFUSED" if exc.status is not None and 400 <= exc.status < 500 else "AGGREGATOR_UNAVAILABLE"
+        refused = exc.status is not None and 400 <= exc.status < 500
+        code = ErrorCode.AGGREGATOR_REFUSED if refused else ErrorCode.AGGREGATOR_UNAVAILABLE
         raise LaunchError(code, f"Hub88 gave no game URL: {exc}") from exc
     except OutboundError as exc:
-        raise LaunchError("AGGREGATOR_UNAVAILABLE", f"Hub88 gave no game URL: {exc}") from exc
-
-
-def game_certified(*, game: Game, country: str) -> bool:
-    """A certification for this country covers the game as it runs now: its RTP profile equals
-    the game's current RTP (named profiles, and games without an RTP, match on country alone)."""
-    profiles = Certification.objects.filter(game=game, country=country).values_list("rtp_profile", flat=True)
-    return any(_profile_matches(profile, game.rtp) for profile in profiles)
-
-
-def _profile_matches(profile: str, rtp: Decimal | None) -> bool:
-    if rtp is None:
-        return True
-    try:
-        return Decimal(profile) == rtp
-    except InvalidOperation:
-        return True  # a named profile ("A", "high") cannot be compared with a percentage
+        raise LaunchError(ErrorCode.AGGREGATOR_UNAVAILABLE, f"Hub88 gave no game URL: {exc}") from exc
 
 
 def launch_url_build(*, base_url: str, secret: str, params: dict[str, str]) -> str:

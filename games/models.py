@@ -4,6 +4,7 @@ runs, and the launches that opened game sessions on catalog games."""
 import uuid
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -29,10 +30,46 @@ class Provider(models.Model):
         return f"{self.name} ({self.aggregator})"
 
 
+# An RTP profile that is a percentage ("96.50", "96.5", "97"). Anything else is a name ("A",
+# "high", or empty), which cannot be compared with the game's RTP.
+PERCENTAGE_PROFILE = r"^[0-9]+(\.[0-9]+)?$"
+
+
+class _Numeric(models.Func):
+    """text::numeric at the precision written: "96.505" stays 96.505 (a cast to the RTP's
+    numeric(5, 2) would round it to 96.51 and certify a game at an RTP nobody certified)."""
+
+    template = "(%(expressions)s)::numeric"
+    output_field = models.DecimalField()
+
+
 class GameQuerySet(models.QuerySet):
     def available(self):
         """Games a player may launch: listed and enabled by the aggregator, not blocked by staff."""
         return self.filter(enabled=True, blocked_by_staff=False, aggregator__is_active=True)
+
+    def certified_for(self, country: str):
+        """Games certified for `country` as they run now: a certification for the country whose
+        RTP profile equals the game's current RTP (96.5 = 96.50). A named profile, and any
+        certification of a game without an RTP, matches on country alone.
+
+        The one home of "is this game certified here": the games list's country filter uses it,
+        and launch asks it through games.selectors.game_certified, so the two never disagree.
+        """
+        covering = (
+            Certification.objects.filter(game=OuterRef("pk"), country=country.upper())
+            .annotate(
+                # A CASE, because PostgreSQL then casts only the profiles that are numbers (casting
+                # a name fails the whole query); a name's profile_rtp is NULL.
+                profile_rtp=models.Case(
+                    models.When(rtp_profile__regex=PERCENTAGE_PROFILE, then=_Numeric("rtp_profile")),
+                    default=None,
+                    output_field=models.DecimalField(),
+                )
+            )
+            .filter(Q(game__rtp__isnull=True) | Q(profile_rtp__isnull=True) | Q(profile_rtp=OuterRef("rtp")))
+        )
+        return self.filter(Exists(covering))
 
 
 class Game(models.Model):

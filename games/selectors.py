@@ -1,4 +1,4 @@
-"""Reads of the game catalog: the cached front-end list and game-code resolution."""
+"""Reads of the game catalog: the cached front-end list, certification, game-code resolution."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def _catalog_query(filters: CatalogFilters) -> list[dict]:
     if filters.demo is not None:
         games = games.filter(demo_supported=filters.demo)
     if filters.country:
-        games = games.filter(certifications__country=filters.country.upper()).distinct()
+        games = games.certified_for(filters.country)
     return [
         {
             "id": str(game.pk),
@@ -105,3 +105,9 @@ def game_resolve_code(*, aggregator: Aggregator, code: str) -> Game | None:
         return game
     alias = GameCodeAlias.objects.filter(aggregator=aggregator, code=code).select_related("game").first()
     return alias.game if alias else None
+
+
+def game_certified(*, game: Game, country: str) -> bool:
+    """Whether the game may be launched for `country` (where the player plays from): the rule
+    the games list filters by country with (GameQuerySet.certified_for), asked of one game."""
+    return Game.objects.filter(pk=game.pk).certified_for(country).exists()

@@ -1,28 +1,34 @@
-"""The wallet's error vocabulary. Protocols map these codes to their own wire statuses."""
+"""The wallet's errors. Protocols map their codes (ErrorCode, the vocabulary every API of ours
+shares: casino/errors.py) to their own wire statuses."""
 
-from enum import StrEnum
+from casino.errors import ErrorCode
 
+__all__ = ["REMEMBERED_CODES", "WALLET_CODES", "ErrorCode", "RetryLater", "WalletError"]
 
-class ErrorCode(StrEnum):
-    VALIDATION_ERROR = "VALIDATION_ERROR"
-    INVALID_SIGNATURE = "INVALID_SIGNATURE"
-    INSUFFICIENT_FUNDS = "INSUFFICIENT_FUNDS"
-    PLAYER_BLOCKED = "PLAYER_BLOCKED"
-    RG_BLOCKED = "RG_BLOCKED"
-    SESSION_EXPIRED = "SESSION_EXPIRED"
-    PLAYER_NOT_FOUND = "PLAYER_NOT_FOUND"
-    SESSION_NOT_FOUND = "SESSION_NOT_FOUND"
-    DUPLICATE_TRANSACTION = "DUPLICATE_TRANSACTION"
-    TRANSACTION_NOT_FOUND = "TRANSACTION_NOT_FOUND"
-    TRANSACTION_ROLLED_BACK = "TRANSACTION_ROLLED_BACK"
-    TRANSACTION_ALREADY_SETTLED = "TRANSACTION_ALREADY_SETTLED"
-    ROUND_CLOSED = "ROUND_CLOSED"
-    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
-    # A win over the aggregator's risk limits (wallet/services/risk.py): never applied.
-    RISK_LIMIT_EXCEEDED = "RISK_LIMIT_EXCEEDED"
-    RATE_LIMITED = "RATE_LIMITED"
-    RETRY = "RETRY"
-
+# The codes a wallet call can answer: every protocol adapter maps each of them to its wire
+# status (tests/wallet/test_error_codes.py). The enum (casino/errors.py) also holds the launch
+# API's codes, which no wallet call answers.
+WALLET_CODES = frozenset(
+    {
+        ErrorCode.VALIDATION_ERROR,
+        ErrorCode.INVALID_SIGNATURE,
+        ErrorCode.INSUFFICIENT_FUNDS,
+        ErrorCode.PLAYER_BLOCKED,
+        ErrorCode.RG_BLOCKED,
+        ErrorCode.SESSION_EXPIRED,
+        ErrorCode.PLAYER_NOT_FOUND,
+        ErrorCode.SESSION_NOT_FOUND,
+        ErrorCode.DUPLICATE_TRANSACTION,
+        ErrorCode.TRANSACTION_NOT_FOUND,
+        ErrorCode.TRANSACTION_ROLLED_BACK,
+        ErrorCode.TRANSACTION_ALREADY_SETTLED,
+        ErrorCode.ROUND_CLOSED,
+        ErrorCode.CURRENCY_MISMATCH,
+        ErrorCode.RISK_LIMIT_EXCEEDED,
+        ErrorCode.RATE_LIMITED,
+        ErrorCode.RETRY,
+    }
+)
 
 # Refusals for a business reason are remembered with their answer, so a resend gets the same
 # answer and a rollback of a refused bet moves nothing. Everything else (bad input, bad

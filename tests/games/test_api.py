@@ -3,7 +3,8 @@
 import pytest
 from django.test import override_settings
 
-from casino.models import GameSession
+from casino.models import GameSession, Player
+from games.launch import LAUNCH_STATUS
 from games.models import Game
 from tests.conftest import FRONTEND_KEY, KEY_ID, SECRET, make_player
 
@@ -153,6 +154,41 @@ def test_launch_refusals_carry_clear_codes(client, synced, alice, change, status
     assert response.json()["status"] == "ERROR" and response.json()["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("status", "answer"),
+    [
+        ("blocked", (403, {"status": "ERROR", "code": "PLAYER_BLOCKED", "message": "the player is blocked"})),
+        ("self_excluded", (403, {"status": "ERROR", "code": "RG_BLOCKED", "message": "the player is self-excluded"})),
+    ],
+)
+def test_a_player_who_may_not_play_is_refused_with_the_front_ends_error_body(client, synced, alice, status, answer):
+    # Given a player the wallet would refuse a bet to
+    Player.objects.filter(pk=alice.pk).update(status=status)
+    game = Game.objects.get(external_id="sbx-0001")
+
+    # When the front end launches a game for them
+    response = post_launch(
+        client, player_id="alice", game_id=str(game.pk), currency="EUR", mode="real", country="MT", language="en"
+    )
+
+    # Then the answer is the launch contract's, byte for byte what it always was
+    assert (response.status_code, response.json()) == answer
+
+
+def test_a_launch_of_an_uncertified_game_answers_the_front_ends_error_body(client, synced, alice):
+    game = Game.objects.get(external_id="sbx-0001")
+
+    response = post_launch(
+        client, player_id="alice", game_id=str(game.pk), currency="EUR", mode="real", country="GB", language="en"
+    )
+
+    message = "Game 1 is not certified for GB at its current RTP"
+    assert (response.status_code, response.json()) == (
+        403,
+        {"status": "ERROR", "code": "GAME_NOT_CERTIFIED", "message": message},
+    )
+
+
 def test_a_body_that_is_not_json_answers_validation_error(client, synced):
     response = client.post("/api/v1/launch", "{nope", content_type="application/json", headers=AUTH)
 
@@ -164,3 +200,10 @@ def test_the_front_end_api_is_in_the_published_schema(client, db):
 
     assert "/api/v1/games" in schema["paths"] and "/api/v1/launch" in schema["paths"]
     assert schema["components"]["securitySchemes"]["frontendKey"]["scheme"] == "bearer"
+
+
+def test_the_schema_lists_every_launch_refusal_under_its_status(client, db):
+    responses = client.get("/api/schema/", {"format": "json"}).json()["paths"]["/api/v1/launch"]["post"]["responses"]
+
+    for code, status in LAUNCH_STATUS.items():
+        assert code in responses[str(status)]["description"].split(", ")

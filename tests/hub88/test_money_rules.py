@@ -8,7 +8,7 @@ from casino.models import Mode
 from games.services import session_open
 from tests.conftest import balance_of, make_player
 from wallet.api import hub88 as hub88_api
-from wallet.errors import ErrorCode
+from wallet.errors import WALLET_CODES, ErrorCode
 from wallet.models import AggregatorTransaction, LedgerTransaction
 
 EUR_100 = 10_000_000  # the test player's 100.00 EUR in Hub88 units
@@ -151,7 +151,7 @@ def test_a_supplier_promo_win_after_its_zero_bet_is_credited(hub88, tx, player):
 
 
 def test_only_temporary_failures_answer_the_generic_status():
-    generic = {code for code in ErrorCode if hub88_api.WALLET_STATUS[code] == "RS_ERROR_UNKNOWN"}
+    generic = {code for code in WALLET_CODES if hub88_api.WALLET_STATUS[code] == "RS_ERROR_UNKNOWN"}
 
     assert generic == {ErrorCode.RETRY, ErrorCode.RATE_LIMITED}
 

@@ -19,8 +19,6 @@ from wallet.errors import ErrorCode, RateLimited, WalletError
 
 logger = logging.getLogger(__name__)
 
-# Above this, staff are alerted (admin shows it red); go-live item 3.
-SKEW_ALERT_SECONDS = 1.0
 # Every callback names its aggregator, and reading the row each time costs a database round
 # trip per call. Each process keeps what it read this long; a change saved through the model
 # (admin, services, commands) clears this process's copies at once, other processes' within

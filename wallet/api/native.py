@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
 from wallet.api.auth import authenticate_native, check_rate_limit
-from wallet.errors import ErrorCode, RateLimited, RetryLater, WalletError
+from wallet.errors import WALLET_CODES, ErrorCode, RateLimited, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
 
 HTTP_STATUS = {
@@ -146,7 +146,7 @@ class NativeMoneyResponse(NativeBalanceResponse):
 
 class NativeErrorResponse(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ERROR"])
-    code = serializers.ChoiceField(choices=[c.value for c in ErrorCode])
+    code = serializers.ChoiceField(choices=[c.value for c in ErrorCode if c in WALLET_CODES])
     message = serializers.CharField()
     balance = serializers.IntegerField(required=False, help_text="Present whenever the wallet is known.")
 

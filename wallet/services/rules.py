@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from casino.models import Aggregator, GameSession, Player
+from casino.models import Aggregator, GameSession
 from casino.money import MINOR_UNITS_MAX
+from casino.rules import player_may_play
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
 from wallet.services.ledger import Posting, game_account_key, posting
@@ -160,11 +161,10 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     if session.is_expired:
         raise _refuse(ErrorCode.SESSION_EXPIRED, "the session has expired")
     _check_currency(call, session)
-    player = session.player
-    if player.status == Player.Status.BLOCKED:
-        raise _refuse(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
-    if player.status == Player.Status.SELF_EXCLUDED:
-        raise _refuse(ErrorCode.RG_BLOCKED, "the player is self-excluded")
+    # The rule launch asks too (casino/rules.py): a bet is refused exactly when a launch would be.
+    refusal = player_may_play(session.player)
+    if refusal is not None:
+        raise _refuse(refusal.code, refusal.message)
     if known.tombstone(call.transaction_id):
         raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "this bet was rolled back before it arrived")
     round_ = known.round_named(call, wallet)

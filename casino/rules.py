@@ -1,0 +1,21 @@
+"""Rules every app asks the same way, decided without touching the database.
+
+One home per rule: the wallet (a bet) and the launch API (a new session) both ask
+player_may_play(), so the two can never answer differently for the same player.
+"""
+
+from casino.errors import ErrorCode, Refusal
+from casino.models import Player
+
+
+def player_may_play(player: Player) -> Refusal | None:
+    """None when the player may play (launch a game, place a bet) now; else why not.
+
+    The single entry point for "may this player play": responsible-gaming limits belong here
+    too, so that launch and bet keep refusing alike. Demo play is refused alike (a
+    self-excluded player is kept away from the games, not just from real money)."""
+    if player.status == Player.Status.BLOCKED:
+        return Refusal(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
+    if player.status == Player.Status.SELF_EXCLUDED:
+        return Refusal(ErrorCode.RG_BLOCKED, "the player is self-excluded")
+    return None
