@@ -7,7 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     initial = True
 
-    dependencies = []
+    # After the ground floor, whose first step refuses a database of the old layout.
+    dependencies = [("casino", "0001_ground_floor")]
 
     operations = [
         migrations.CreateModel(
