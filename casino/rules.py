@@ -4,6 +4,9 @@ One home per rule: the wallet (a bet) and the launch API (a new session) both as
 player_may_play(), so the two can never answer differently for the same player.
 """
 
+from datetime import datetime
+
+from casino import responsible_gaming
 from casino.errors import ErrorCode, Refusal
 from casino.models import Player
 
@@ -19,3 +22,15 @@ def player_may_play(player: Player) -> Refusal | None:
     if player.status == Player.Status.SELF_EXCLUDED:
         return Refusal(ErrorCode.RG_BLOCKED, "the player is self-excluded")
     return None
+
+
+def player_may_launch(player: Player, *, at: datetime) -> Refusal | None:
+    """player_may_play, and the responsible-gaming app's answer for a new session (cool-off,
+    self-exclusion, external registers, session time): read from the database, so not pure.
+    A bet asks the same RG rules through the state its money call reads under the wallet lock
+    (casino/responsible_gaming.py)."""
+    refusal = player_may_play(player)
+    rg = responsible_gaming.provider()
+    if refusal is None and rg is not None:
+        refusal = rg.play_refusal(player_id=player.pk, at=at)
+    return refusal

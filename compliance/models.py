@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -32,3 +33,41 @@ class LoginAttempt(models.Model):
 
 # Outcomes that count towards a lock: wrong passwords, and attempts still being checked.
 COUNTED_FAILURES = (LoginAttempt.Outcome.PENDING, LoginAttempt.Outcome.BAD_CREDENTIALS)
+
+
+class RgEvent(models.Model):
+    """Every responsible-gaming event of a player, for staff and regulators: a limit set, pending
+    or applied; a cool-off or self-exclusion started or ended; an external register checked; a
+    bet, launch or deposit refused and why. Written by compliance/services.py only."""
+
+    class Kind(models.TextChoices):
+        LIMIT_SET = "limit_set", "limit set (applies at once)"
+        LIMIT_PENDING = "limit_pending", "limit loosening pending"
+        LIMIT_APPLIED = "limit_applied", "pending limit applied"
+        COOL_OFF_STARTED = "cool_off_started", "cool-off started"
+        COOL_OFF_ENDED = "cool_off_ended", "cool-off ended"
+        SELF_EXCLUSION_STARTED = "self_exclusion_started", "self-exclusion started"
+        SELF_EXCLUSION_EXTENDED = "self_exclusion_extended", "self-exclusion extended"
+        SELF_EXCLUSION_ENDED = "self_exclusion_ended", "self-exclusion ended"
+        REGISTER_CHECKED = "register_checked", "external register checked"
+        BET_REFUSED = "bet_refused", "bet refused"
+        LAUNCH_REFUSED = "launch_refused", "launch refused"
+        DEPOSIT_REFUSED = "deposit_refused", "deposit refused"
+
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="rg_events")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # Stable token (casino.responsible_gaming.RgReason) where the event is a refusal.
+    reason = models.CharField(max_length=32, blank=True)
+    detail = models.JSONField(default=dict, blank=True, help_text="What the event was about, as data.")
+    # The staff member who acted, if any (None: the player through the front end, or the system).
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["player", "-created_at"], name="rg_event_player_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.player} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,9 @@
-"""Writes of the compliance app: the record of staff logins."""
+"""Writes of the compliance app: the record of staff logins, responsible-gaming events."""
 
-from compliance.models import LoginAttempt
+from django.contrib.auth.models import AbstractBaseUser
+
+from casino.models import Player
+from compliance.models import LoginAttempt, RgEvent
 
 
 def login_attempt_begin(*, username: str, ip_address: str) -> LoginAttempt:
@@ -13,3 +16,17 @@ def login_attempt_begin(*, username: str, ip_address: str) -> LoginAttempt:
 def login_attempt_finish(*, attempt: LoginAttempt, outcome: LoginAttempt.Outcome) -> None:
     LoginAttempt.objects.filter(pk=attempt.pk).update(outcome=outcome)
     attempt.outcome = outcome
+
+
+def rg_event_record(
+    *,
+    player: Player | int,
+    kind: str,
+    reason: str = "",
+    detail: dict | None = None,
+    staff: AbstractBaseUser | None = None,
+) -> RgEvent:
+    """Record one responsible-gaming event, in the caller's transaction (so an event is kept
+    exactly when what it records is)."""
+    player_id = player if isinstance(player, int) else player.pk
+    return RgEvent.objects.create(player_id=player_id, kind=kind, reason=reason, detail=detail or {}, staff=staff)

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 
 from casino.errors import ErrorCode
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
-from casino.rules import player_may_play
+from casino.rules import player_may_launch
 from casino.signing import canonical_query, launch_signature, secret_matches
 from games.models import Game
 from games.selectors import game_certified
@@ -84,8 +85,8 @@ def launch_create(
     player = Player.objects.filter(external_id=player_id).first()
     if player is None:
         raise LaunchError(ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
-    # The rule a bet asks too (casino/rules.py): a launch is refused exactly when a bet would be.
-    refusal = player_may_play(player)
+    # The rule a bet asks too (casino/rules.py), with the RG app's answer for a new session.
+    refusal = player_may_launch(player, at=timezone.now())
     if refusal is not None:
         raise LaunchError(refusal.code, refusal.message)
     game = Game.objects.select_related("aggregator").filter(pk=game_id).first()

@@ -1,0 +1,92 @@
+"""The seam through which the ground floor and the wallet ask responsible gaming (RG) questions
+without importing the app that answers them.
+
+The rules live in `compliance`, which sits above `wallet` (docs/architecture.md): the wallet may
+not import it. So compliance registers one provider here when it is ready (its AppConfig), and
+the lower layers ask through this module:
+
+- `player_may_play(player)` (casino/rules.py), asked by a launch and by every bet, adds the
+  provider's `play_refusal`: cool-off, self-exclusion, external registers, session time.
+- The wallet's money calls read the player's RG state for the wallet **under the wallet lock**
+  (`bet_state`), hand it to the pure rules (`RgBetState.bet_refusal`), and, in the same
+  transaction, tell the provider what was applied (`record_money`) so its running totals stay
+  exact without summing history.
+- Staff deposits ask `deposit_refusal`.
+
+Without a registered provider (an installation without the compliance app) nothing is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from casino.errors import ErrorCode, Refusal
+
+
+class RgReason:
+    """Machine-readable reasons an RG refusal carries (native `rg_reason`)."""
+
+    LOSS_LIMIT = "LOSS_LIMIT"
+    WAGER_LIMIT = "WAGER_LIMIT"
+    DEPOSIT_LIMIT = "DEPOSIT_LIMIT"
+    SESSION_TIME = "SESSION_TIME"
+    COOL_OFF = "COOL_OFF"
+    SELF_EXCLUDED = "SELF_EXCLUDED"
+    EXTERNAL_REGISTER = "EXTERNAL_REGISTER"
+    ALL = (LOSS_LIMIT, WAGER_LIMIT, DEPOSIT_LIMIT, SESSION_TIME, COOL_OFF, SELF_EXCLUDED, EXTERNAL_REGISTER)
+
+
+@dataclass(frozen=True)
+class RgRefusal(Refusal):
+    """An RG refusal: always ErrorCode.RG_BLOCKED, with the reason as a stable token."""
+
+    rg_reason: str = ""
+
+    @classmethod
+    def because(cls, rg_reason: str, message: str) -> RgRefusal:
+        return cls(code=ErrorCode.RG_BLOCKED, message=message, rg_reason=rg_reason)
+
+
+class RgBetState(Protocol):
+    """What a money call read of the player's RG state under the wallet lock. Pure: deciding
+    from it touches no database."""
+
+    def bet_refusal(self, *, amount: int, at: datetime) -> RgRefusal | None:
+        """Why a bet of `amount` (minor units of the wallet) may not be placed now, or None."""
+        ...
+
+
+class ResponsibleGaming(Protocol):
+    def play_refusal(self, *, player_id: int, at: datetime) -> RgRefusal | None:
+        """Why the player may not play at all now (launch and bet), or None."""
+        ...
+
+    def bet_state(self, *, player_id: int, wallet_id: int, currency: str, at: datetime) -> RgBetState | None:
+        """The player's RG state for this wallet; called under the wallet's lock. None: no limit applies."""
+        ...
+
+    def record_money(
+        self, *, state: RgBetState, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime
+    ) -> None:
+        """Count an applied bet, win or rollback (refund) in the running totals, in the call's
+        transaction (the wallet lock is still held)."""
+        ...
+
+    def deposit_refusal(self, *, player_id: int, wallet_id: int, amount: int, at: datetime) -> RgRefusal | None:
+        """Why a deposit of `amount` may not be made now, or None."""
+        ...
+
+
+_provider: ResponsibleGaming | None = None
+
+
+def register(provider: ResponsibleGaming) -> None:
+    """Called once by the app that answers RG questions (compliance, in its AppConfig.ready)."""
+    global _provider
+    _provider = provider
+
+
+def provider() -> ResponsibleGaming | None:
+    return _provider
