@@ -231,7 +231,8 @@ class MoneyView(Hub88View):
         return _answer_body(wallet_process_call(call=call))
 
     def money_call(self, aggregator: Aggregator, data: dict) -> MoneyCall:
-        raise NotImplementedError
+        # Bets and wins carry the same fields; a rollback names its bet instead (RollbackView).
+        return _bet_or_win_call(aggregator, data, kind=self.kind)
 
 
 def _game_code(data: dict) -> str:
@@ -296,9 +297,6 @@ class BetView(MoneyView):
     kind = "bet"
     request_serializer = Hub88BetRequest
 
-    def money_call(self, aggregator, data):
-        return _bet_or_win_call(aggregator, data, kind=self.kind)
-
 
 @extend_schema_view(
     post=_hub88_schema(
@@ -314,9 +312,6 @@ class BetView(MoneyView):
 class WinView(MoneyView):
     kind = "win"
     request_serializer = Hub88WinRequest
-
-    def money_call(self, aggregator, data):
-        return _bet_or_win_call(aggregator, data, kind=self.kind)
 
 
 @extend_schema_view(
