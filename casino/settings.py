@@ -320,3 +320,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Responsible gaming (docs/responsible-gaming.md) ----------------------------------------
+# Limit periods are calendar days, weeks (from Monday) and months in this time zone.
+RG_TIME_ZONE = env("RG_TIME_ZONE", default="Europe/Malta")
+# A looser limit (or lifting one) applies only this long after it was asked for.
+RG_LOOSEN_DELAY_SECONDS = env.int("RG_LOOSEN_DELAY_SECONDS", default=24 * 3600)
