@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-
 from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
