@@ -13,7 +13,7 @@ is why a start is computed from the local calendar, never by adding 24 hours.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,7 +31,7 @@ def operator_tz() -> ZoneInfo:
 
 
 def period_start(period: str, at: datetime, tz: tzinfo) -> datetime:
-    """The start (aware, in `tz`) of the calendar `period` that contains the instant `at`."""
+    """The start (an instant, in UTC) of the calendar `period` in `tz` that contains `at`."""
     local = at.astimezone(tz).date()
     if period == Period.DAY:
         first = local
@@ -57,5 +57,7 @@ def period_end(period: str, start: datetime, tz: tzinfo) -> datetime:
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
-    # Built from the wall-clock date, so the offset is the one in force that day (DST).
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
+    # Built from the wall-clock date, so the offset is the one in force that day (DST); given
+    # back in UTC, because Python compares and subtracts two datetimes of the same tzinfo by
+    # their wall clocks (a 25-hour day would measure 24).
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
