@@ -299,6 +299,7 @@ STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 36
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
+    "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
 }
 
 # --- Wallet -----------------------------------------------------------------------------

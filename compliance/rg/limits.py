@@ -32,7 +32,7 @@ def _describe(row: RgLimit) -> dict:
     return {"kind": row.kind, "period": row.period, "currency": row.currency_id}
 
 
-def _check_shape(*, kind: str, period: str, currency: str | None, amount: int | None) -> None:
+def check_limit_shape(*, kind: str, period: str, currency: str | None, amount: int | None) -> None:
     if kind in RgLimit.MONEY_KINDS:
         if period not in Period.values:
             raise LimitInvalid(f"a {kind} limit needs a period: {', '.join(Period.values)}")
@@ -66,7 +66,7 @@ def rg_limit_set(
     as having RG state, so that money calls read it from now on (Player.has_rg_state)."""
     at = at or timezone.now()
     currency = currency or None
-    _check_shape(kind=kind, period=period, currency=currency, amount=amount)
+    check_limit_shape(kind=kind, period=period, currency=currency, amount=amount)
     with transaction.atomic():
         # Two changes of the same player's limits must not interleave (both read, both write).
         Player.objects.select_for_update().filter(pk=player.pk).update(has_rg_state=True)
