@@ -53,6 +53,10 @@ class Player(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     kyc_status = models.CharField("KYC status", max_length=16, choices=KycStatus.choices, default=KycStatus.NONE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by the compliance app once the player has any responsible-gaming state (a limit, an
+    # exclusion): a money call reads that state only then. It comes with the session row every
+    # call already reads, so a player without RG state costs the bet path nothing.
+    has_rg_state = models.BooleanField("has RG state", default=False, db_default=False, editable=False)
 
     history = HistoricalRecords()
 

@@ -63,15 +63,28 @@ class ResponsibleGaming(Protocol):
         """Why the player may not play at all now (launch and bet), or None."""
         ...
 
-    def bet_state(self, *, player_id: int, wallet_id: int, currency: str, at: datetime) -> RgBetState | None:
-        """The player's RG state for this wallet; called under the wallet's lock. None: no limit applies."""
+    def bet_state(
+        self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
+    ) -> RgBetState | None:
+        """The player's RG state for this wallet; called under the wallet's lock, only for a
+        player with RG state (Player.has_rg_state). None: no limit applies."""
         ...
 
     def record_money(
-        self, *, state: RgBetState, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime
+        self, *, state: RgBetState | None, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime
     ) -> None:
-        """Count an applied bet, win or rollback (refund) in the running totals, in the call's
-        transaction (the wallet lock is still held)."""
+        """Count an applied bet, win, rollback (refund) or deposit in the running totals, in the
+        call's transaction (the wallet lock is still held). `state`: what bet_state read, if it
+        was read (a win or a rollback does not read it: counting it needs no limit)."""
+        ...
+
+    def record_refusal(self, *, player_id: int, kind: str, refusal: RgRefusal, detail: dict) -> None:
+        """Record an RG refusal of a money call ("bet", "deposit"), in the transaction that
+        remembers it (a refused bet's record is kept; a refused deposit writes nothing else)."""
+        ...
+
+    def reality_check_seconds(self, *, player_id: int, at: datetime) -> int | None:
+        """The player's reality-check interval (the launch answer carries it), or None."""
         ...
 
     def deposit_refusal(self, *, player_id: int, wallet_id: int, amount: int, at: datetime) -> RgRefusal | None:

@@ -299,6 +299,7 @@ STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 36
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
+    "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
 }
 
 # --- Wallet -----------------------------------------------------------------------------
@@ -320,3 +321,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Responsible gaming (docs/responsible-gaming.md) ----------------------------------------
+# Limit periods are calendar days, weeks (from Monday) and months in this time zone.
+RG_TIME_ZONE = env("RG_TIME_ZONE", default="Europe/Malta")
+# A looser limit (or lifting one) applies only this long after it was asked for.
+RG_LOOSEN_DELAY_SECONDS = env.int("RG_LOOSEN_DELAY_SECONDS", default=24 * 3600)

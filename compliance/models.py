@@ -71,3 +71,75 @@ class RgEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player} {self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RgLimit(models.Model):
+    """One responsible-gaming limit of a player: a money limit (deposit, loss, wager) per period
+    in one currency, or a time setting of the player (session time, reality check; minutes, no
+    currency). Written by compliance/rg/limits.py only, which keeps every change an RgEvent.
+
+    A tighter value replaces `amount` at once; a looser one (or removing the limit: a pending
+    None) waits in `pending_amount` until `pending_at` (RG_LOOSEN_DELAY_SECONDS later). From
+    `pending_at` on the pending value is the one in force, whether or not a task has moved it
+    into `amount` yet (limits.effective_amount), so no bet depends on a task having run.
+    """
+
+    class Kind(models.TextChoices):
+        DEPOSIT = "deposit"
+        LOSS = "loss", "loss (net of wins and refunds)"
+        WAGER = "wager"
+        SESSION_TIME = "session_time", "session time (minutes)"
+        REALITY_CHECK = "reality_check", "reality-check interval (minutes)"
+
+    MONEY_KINDS = (Kind.DEPOSIT, Kind.LOSS, Kind.WAGER)
+    MINUTES_KINDS = (Kind.SESSION_TIME, Kind.REALITY_CHECK)
+
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="rg_limits")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # day, week or month for money kinds (compliance.rg.periods.Period); blank for minutes kinds.
+    period = models.CharField(max_length=8, blank=True)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, null=True, blank=True)
+    amount = models.BigIntegerField(null=True, blank=True, help_text="In force: minor units, or minutes. Empty: none.")
+    pending_amount = models.BigIntegerField(
+        null=True, blank=True, help_text="Empty while pending: the limit is lifted."
+    )
+    pending_at = models.DateTimeField(null=True, blank=True, help_text="When the pending loosening applies.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["player", "kind", "period", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["player", "kind", "period", "currency"], name="rg_limit_one_per_kind", nulls_distinct=False
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="rg_limit_amount_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(pending_amount__gte=0), name="rg_limit_pending_amount_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} {self.kind} {self.period} {self.currency_id or ''}".strip()
+
+
+class RgPeriodTotal(models.Model):
+    """A player's running totals in one currency for one calendar period (compliance/rg/periods.py),
+    updated by each applied bet, win, rollback and deposit in that call's transaction, under its
+    wallet's lock: a limit is checked against this row, never against a sum over history."""
+
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="+")
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT)
+    period = models.CharField(max_length=8)
+    starts_at = models.DateTimeField()
+    wagered = models.BigIntegerField(default=0, help_text="Bets less refunded (rolled back) bets.")
+    net_loss = models.BigIntegerField(default=0, help_text="Bets less wins and refunds: negative when ahead.")
+    deposited = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["player", "currency", "-starts_at", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["player", "currency", "starts_at", "period"], name="rg_period_total_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} {self.currency_id} {self.period} from {self.starts_at:%Y-%m-%d}"

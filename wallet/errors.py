@@ -53,12 +53,22 @@ class WalletError(Exception):
     # Seconds after which a refused call may be sent again (rate limit): the Retry-After header.
     retry_after: int | None = None
 
-    def __init__(self, code: ErrorCode, message: str, *, balance: int | None = None, currency: str | None = None):
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        balance: int | None = None,
+        currency: str | None = None,
+        rg_reason: str = "",
+    ):
         super().__init__(message)
         self.code = code
         self.message = message
         self.balance = balance
         self.currency = currency
+        # RG_BLOCKED only: the machine-readable reason (casino.responsible_gaming.RgReason).
+        self.rg_reason = rg_reason
 
     @property
     def is_remembered(self) -> bool:

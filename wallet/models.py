@@ -226,6 +226,8 @@ class AggregatorTransaction(models.Model):
     result_code = models.CharField(max_length=32)
     balance = models.BigIntegerField(null=True, blank=True, help_text="The balance we answered.")
     message = models.CharField(max_length=255, blank=True)
+    # For an RG_BLOCKED answer: why (casino.responsible_gaming.RgReason), replayed to a resend.
+    rg_reason = models.CharField("RG reason", max_length=32, blank=True, default="", db_default="")
     ledger_transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="aggregator_transaction"
     )

@@ -9,6 +9,9 @@
      full spread     the real mix (bet, win, rollback, resends, balance), over all players
      ceiling hot     the bare endpoint, every call on one account
      full hot        the real mix, every call on one player
+     full spread rg  full spread again, after a generous daily loss and wager limit is set on every
+                     player (nothing is refused): the cost of responsible gaming on the bet path,
+                     compared with full spread in the same run (target: within 5 %)
 4. Prints requests/s, p50/p95/p99 and errors per scenario, the CPU each request cost the server,
    the database, the load generator and the rest of the machine,
    full / ceiling ratios against the targets of issue 5, and the result of check_ledger.
@@ -59,6 +62,8 @@ SCENARIOS = {
     "full spread": ("full", PLAYERS),
     "ceiling hot": ("ceiling", 1),
     "full hot": ("full", 1),
+    # Last: once set, the limits stay on every player for the rest of the run.
+    "full spread rg": ("full", PLAYERS),
 }
 CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
 
@@ -395,6 +400,13 @@ def report(results: dict) -> list[str]:
             f"{r['errors']:>8}"
         )
     verdicts = []
+    full, rg = results.get("full spread"), results.get("full spread rg")
+    if full and rg and full["rps"]:
+        ratio = rg["rps"] / full["rps"]
+        verdicts.append(
+            f"full spread rg / full spread: {ratio:.3f} (target >= 0.95, no errors): "
+            f"{'MET' if ratio >= 0.95 and rg['errors'] == 0 else 'MISSED'}"
+        )
     for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
         full, ceiling = results.get(f"full {kind}"), results.get(f"ceiling {kind}")
         if not (full and ceiling and ceiling["rps"]):
@@ -445,6 +457,14 @@ def main() -> int:
             analyze()  # now that the money tables have rows
         for name in CHOSEN:
             target, players = SCENARIOS[name]
+            if name == "full spread rg":
+                from rg import set_rg_limits  # scripts/bench/rg.py, beside this script
+
+                set_rg_limits()
+                analyze()
+                if WARMUP:  # as for the first scenario: the new tables get rows, then statistics
+                    run_locust("full", PLAYERS, WARMUP, OUT / "warmup-rg")
+                    analyze()
             profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
             log(f"{name}: {SECONDS} s")
             before = meter.read()

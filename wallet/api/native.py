@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
+from casino.responsible_gaming import RgReason
 from wallet.api.auth import authenticate_native, check_rate_limit
 from wallet.errors import WALLET_CODES, ErrorCode, RateLimited, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
@@ -149,6 +150,11 @@ class NativeErrorResponse(serializers.Serializer):
     code = serializers.ChoiceField(choices=[c.value for c in ErrorCode if c in WALLET_CODES])
     message = serializers.CharField()
     balance = serializers.IntegerField(required=False, help_text="Present whenever the wallet is known.")
+    rg_reason = serializers.ChoiceField(
+        choices=list(RgReason.ALL),
+        required=False,
+        help_text="With RG_BLOCKED for a responsible-gaming refusal: which rule refused (a resend gets it too).",
+    )
 
 
 # --- The fast path for well-formed requests -------------------------------------------------
@@ -225,6 +231,8 @@ def error_response(error: WalletError) -> HttpResponse:
     body: dict[str, object] = {"status": "ERROR", "code": str(error.code), "message": error.message}
     if error.balance is not None:
         body["balance"] = error.balance
+    if error.rg_reason:
+        body["rg_reason"] = error.rg_reason
     response = json_response(body, status=HTTP_STATUS[error.code])
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.retry_after)
@@ -235,7 +243,9 @@ def error_response(error: WalletError) -> HttpResponse:
 
 def answer_response(answer: CallAnswer, *, transaction_id: str | None) -> HttpResponse:
     if not answer.ok:
-        return error_response(WalletError(ErrorCode(answer.code), answer.message, balance=answer.balance))
+        return error_response(
+            WalletError(ErrorCode(answer.code), answer.message, balance=answer.balance, rg_reason=answer.rg_reason)
+        )
     body = {"status": "OK", "balance": answer.balance, "currency": answer.currency}
     if transaction_id is not None:
         body["transaction_id"] = transaction_id
@@ -391,7 +401,9 @@ class BalanceView(NativeWalletView):
     post=_money_schema(
         "Debit a bet",
         "Refused on an expired session, a blocked or self-excluded player, a closed round, a bet whose "
-        "rollback already arrived, or insufficient funds (402, with the balance). A resend with the same "
+        "rollback already arrived, or insufficient funds (402, with the balance). A bet over the player's "
+        "responsible-gaming limits (loss, wager, session time) answers 403 RG_BLOCKED with `rg_reason`. "
+        "A resend with the same "
         "transaction_id and content returns the first answer; other content answers 409.",
         NativeBetRequest,
     )

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
 
-from casino.models import Aggregator, GameSession, Player
+from casino import responsible_gaming
+from casino.models import Aggregator, GameSession, Mode, Player
+from casino.responsible_gaming import ResponsibleGaming, RgRefusal
 from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
@@ -40,6 +44,7 @@ class CallAnswer:
     wallet_transaction_id: str = ""
     replayed: bool = False
     extra: dict = field(default_factory=dict)
+    rg_reason: str = ""  # RG_BLOCKED only: why (casino.responsible_gaming.RgReason)
 
     @property
     def ok(self) -> bool:
@@ -54,6 +59,7 @@ class CallAnswer:
             message=record.message,
             wallet_transaction_id=str(record.pk),
             replayed=replayed,
+            rg_reason=record.rg_reason,
         )
 
 
@@ -126,6 +132,7 @@ def _session_not_found(call: MoneyCall) -> WalletError:
 
 
 def _process_locked(call: MoneyCall) -> CallAnswer:
+    at = timezone.now()
     with transaction.atomic(durable=True):
         session, wallet, known = _lock_and_read(call)
         if session is None or wallet is None or session.player.external_id != call.player_id:
@@ -134,6 +141,18 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
         if existing is not None:
             return _answer_resend(existing, call, wallet)
 
+        rg = _rg_provider(session)
+        if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
+            # Read under the wallet lock: every money call of this player in this currency waits
+            # for it, so the totals read here are the ones the bet will add to (exact limits).
+            known.rg = rg.bet_state(
+                player_id=session.player_id,
+                wallet_id=wallet.pk,
+                currency=wallet.currency_id,
+                at=at,
+                session_started_at=session.created_at,
+            )
+            known.at = at
         try:
             # A win without a bet also locks its aggregator's counter of the day, after the
             # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
@@ -146,7 +165,9 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 if refusal.balance is None:
                     refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
                 raise
-            decision = Decision(outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message)
+            decision = Decision(
+                outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message, rg_reason=refusal.rg_reason
+            )
         if decision.wins_without_bet:
             # rules.py counts one only against the limits and the day's counter read above.
             assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
@@ -174,13 +195,58 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 result_code=decision.code,
                 balance=posting.balance_after if posting else wallet.balance,
                 message=decision.message,
+                rg_reason=decision.rg_reason,
                 ledger_transaction=posting.ledger if posting else None,
             ),
             decision,
         )
+        if rg is not None:
+            _rg_count(rg, call, session, wallet, known, decision, at)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False)
+
+
+def _rg_provider(session: GameSession) -> ResponsibleGaming | None:
+    """The RG provider when this call's money counts for responsible gaming: real money of a
+    player with RG state. Anyone else costs the call nothing (not even a query)."""
+    if session.mode != Mode.REAL or not session.player.has_rg_state:
+        return None
+    return responsible_gaming.provider()
+
+
+def _rg_count(
+    rg: ResponsibleGaming,
+    call: MoneyCall,
+    session: GameSession,
+    wallet: Wallet,
+    known: Known,
+    decision: Decision,
+    at: datetime,
+) -> None:
+    """Tell the provider, in the call's transaction, what was applied (its running totals) or
+    why a bet was refused (its record of RG events)."""
+    if decision.posting is not None:
+        rg.record_money(
+            state=known.rg,
+            player_id=session.player_id,
+            wallet_id=wallet.pk,
+            kind=call.kind,
+            amount=abs(decision.posting.amount),
+            at=at,
+        )
+    elif decision.rg_reason:
+        rg.record_refusal(
+            player_id=session.player_id,
+            kind=call.kind,
+            refusal=RgRefusal.because(decision.rg_reason, decision.message),
+            detail={
+                "aggregator": call.aggregator.code,
+                "transaction_id": call.transaction_id,
+                "amount": call.amount,
+                "currency": wallet.currency_id,
+            },
+        )
 
 
 def _lock_and_read(call: MoneyCall) -> tuple[GameSession | None, Wallet | None, Known]:

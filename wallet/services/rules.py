@@ -7,11 +7,13 @@ Decision (or a refusal), and writes.py writes that decision in one statement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
 from casino.models import Aggregator, GameSession
 from casino.money import MINOR_UNITS_MAX
+from casino.responsible_gaming import RgBetState
 from casino.rules import player_may_play
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
@@ -81,13 +83,23 @@ class RiskLimits:
 class Known:
     """What a call reads under the wallet lock: the records of the transactions it names (its
     own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
-    name them, the rounds (the call's own, and the round of the transaction it names), and for
-    a real-money win, the risk limits it must keep (None: none apply, as for demo play)."""
+    name them, the rounds (the call's own, and the round of the transaction it names), for
+    a real-money win, the risk limits it must keep (None: none apply, as for demo play), and for
+    a real-money bet of a player with responsible-gaming state, that state (`rg`, read at `at`)."""
 
-    def __init__(self, records: list[AggregatorTransaction], rounds: list[GameRound], risk: RiskLimits | None = None):
+    def __init__(
+        self,
+        records: list[AggregatorTransaction],
+        rounds: list[GameRound],
+        risk: RiskLimits | None = None,
+        rg: RgBetState | None = None,
+        at: datetime | None = None,
+    ):
         self.records = records
         self.rounds = rounds
         self.risk = risk
+        self.rg = rg
+        self.at = at
 
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
@@ -145,6 +157,8 @@ class Decision:
     posting: Posting | None = None
     # What a win without a bet adds to its aggregator's total of the day (services/risk.py).
     wins_without_bet: int = 0
+    # A refusal for a responsible-gaming reason: the reason, remembered with the answer.
+    rg_reason: str = ""
 
 
 def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -153,8 +167,8 @@ def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) 
     return rule(call, session, wallet, known)
 
 
-def _refuse(code: ErrorCode, message: str) -> WalletError:
-    return WalletError(code, message)
+def _refuse(code: ErrorCode, message: str, rg_reason: str = "") -> WalletError:
+    return WalletError(code, message, rg_reason=rg_reason)
 
 
 def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -173,6 +187,13 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     # A zero bet (Hub88 allows amount 0) and a free bet are recorded as live bets that staked
     # nothing: neither makes a cash win payable (_check_round_staked_money, _round_of_named_bet).
     debit = 0 if call.is_free else (call.amount or 0)  # every protocol requires a bet's amount
+    if known.rg is not None:
+        # Limits, session time and exclusions, as read under this wallet's lock (calls.py): a
+        # token issued before a limit was set is held to it, since nothing is kept in the session.
+        assert known.at is not None  # read together with rg
+        rg_refusal = known.rg.bet_refusal(amount=debit, at=known.at)
+        if rg_refusal is not None:
+            raise _refuse(rg_refusal.code, rg_refusal.message, rg_reason=rg_refusal.rg_reason)
     if wallet.balance < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
+from casino import responsible_gaming
 from casino.models import Currency, Mode, Player
+from casino.responsible_gaming import RgRefusal
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import lock_wallet
 from wallet.models import (
@@ -28,6 +31,8 @@ def _staff_post(
 ) -> LedgerTransaction:
     if amount == 0:
         raise WalletError(ErrorCode.VALIDATION_ERROR, "amount must not be zero")
+    at = timezone.now()
+    rg = responsible_gaming.provider() if kind == LedgerTransaction.Kind.DEPOSIT else None
     try:
         with transaction.atomic(durable=True):
             wallet = lock_wallet(wallet_id)
@@ -40,14 +45,47 @@ def _staff_post(
                     balance=wallet.balance,
                     currency=wallet.currency_id,
                 )
-            counter = AccountKey(account_kind, wallet.currency_id, wallet.mode)
-            return post_transaction(
-                kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo
+            # Asked under the wallet lock, which every money movement of this wallet takes: the
+            # deposit totals read are the ones this deposit adds to. A refusal is recorded and
+            # committed (the event), the deposit is not written; raised once out of the block.
+            refusal = (
+                rg.deposit_refusal(player_id=wallet.player_id, wallet_id=wallet.pk, amount=amount, at=at)
+                if rg
+                else None
+            )
+            if refusal is None:
+                counter = AccountKey(account_kind, wallet.currency_id, wallet.mode)
+                posted = post_transaction(
+                    kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo
+                )
+                if rg is not None:
+                    rg.record_money(
+                        state=None,
+                        player_id=wallet.player_id,
+                        wallet_id=wallet.pk,
+                        kind="deposit",
+                        amount=amount,
+                        at=at,
+                    )
+                return posted
+            assert rg is not None
+            rg.record_refusal(
+                player_id=wallet.player_id,
+                kind="deposit",
+                refusal=refusal,
+                detail={"wallet": wallet.pk, "amount": amount, "currency": wallet.currency_id, "memo": memo},
             )
     except WalletError:
         raise
     except DatabaseError as exc:
         raise RetryLater() from exc
+    raise _rg_blocked(refusal, wallet)
+
+
+def _rg_blocked(refusal: RgRefusal, wallet: Wallet) -> WalletError:
+    return WalletError(
+        refusal.code, refusal.message, balance=wallet.balance, currency=wallet.currency_id, rg_reason=refusal.rg_reason
+    )
 
 
 def wallet_deposit(*, wallet_id: int, amount: int, staff_user=None, memo: str = "") -> LedgerTransaction:

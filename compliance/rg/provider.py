@@ -1,0 +1,72 @@
+"""The answers compliance gives to the lower layers' responsible-gaming questions: registered
+in casino.responsible_gaming by compliance's AppConfig.ready (the wallet may not import us).
+
+Limits (this module, state.py, totals.py) and exclusions (exclusions: cool-off,
+self-exclusion, external registers) are asked through the one provider below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from casino.responsible_gaming import RgBetState, RgRefusal
+from compliance.models import RgEvent, RgLimit
+from compliance.rg.state import LimitRow, RgState
+from compliance.rg.totals import state_read, totals_add
+from compliance.services import rg_event_record
+from wallet.models import Wallet
+
+# What RgEvent records a refusal of, by the money call's kind.
+REFUSED_EVENT = {"bet": RgEvent.Kind.BET_REFUSED, "deposit": RgEvent.Kind.DEPOSIT_REFUSED}
+
+
+class ComplianceResponsibleGaming:
+    """Implements casino.responsible_gaming.ResponsibleGaming."""
+
+    def play_refusal(self, *, player_id: int, at: datetime) -> RgRefusal | None:
+        # RG-B: cool-off, self-exclusion and external registers plug in here (launch and bet).
+        return None
+
+    def bet_state(
+        self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
+    ) -> RgBetState | None:
+        """One query (limits and this currency's totals); called under the wallet lock, only for
+        players with RG state (Player.has_rg_state), so the totals it reads are exact."""
+        state = state_read(player_id=player_id, currency=currency, at=at, session_started_at=session_started_at)
+        # RG-B: the exclusion that holds at `at` (cool-off, self-exclusion) plugs in here, so that
+        # one starting while the player is in a game refuses the next bet.
+        exclusion: RgRefusal | None = None
+        if exclusion is not None:
+            state = replace(state, exclusion=exclusion)
+        return state
+
+    def record_money(
+        self, *, state: RgBetState | None, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime
+    ) -> None:
+        currency = state.currency if isinstance(state, RgState) else _currency_of(wallet_id)
+        totals_add(player_id=player_id, currency=currency, kind=kind, amount=amount, at=at)
+
+    def record_refusal(self, *, player_id: int, kind: str, refusal: RgRefusal, detail: dict) -> None:
+        rg_event_record(
+            player=player_id,
+            kind=REFUSED_EVENT.get(kind, RgEvent.Kind.BET_REFUSED),
+            reason=refusal.rg_reason,
+            detail={**detail, "message": refusal.message},
+        )
+
+    def deposit_refusal(self, *, player_id: int, wallet_id: int, amount: int, at: datetime) -> RgRefusal | None:
+        state = state_read(player_id=player_id, currency=_currency_of(wallet_id), at=at)
+        return state.deposit_refusal(amount=amount, at=at)
+
+    def reality_check_seconds(self, *, player_id: int, at: datetime) -> int | None:
+        """The player's reality-check interval, for the launch answer; None: none set."""
+        row = RgLimit.objects.filter(player_id=player_id, kind=RgLimit.Kind.REALITY_CHECK).first()
+        minutes = (
+            LimitRow(row.kind, "", None, row.amount, row.pending_amount, row.pending_at).in_force(at) if row else None
+        )
+        return minutes * 60 if minutes is not None else None
+
+
+def _currency_of(wallet_id: int) -> str:
+    return Wallet.objects.values_list("currency_id", flat=True).get(pk=wallet_id)

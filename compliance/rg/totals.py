@@ -1,0 +1,92 @@
+"""The two statements responsible gaming adds to a money call, written out (like wallet/rows.py,
+and through its prepared-statement cursor): a bet reads the player's limits and this currency's
+totals in one round trip, and an applied bet, win, rollback or deposit adds itself to the
+current periods' totals in one upsert. Both run under the wallet's lock, which serialises every
+money call of the player in that currency, so the totals are exact without a lock of their own.
+Table and column names come from the models; tests/compliance/test_rg_totals.py checks the
+statements against the ORM.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from compliance.models import RgLimit, RgPeriodTotal
+from compliance.rg.periods import Period, operator_tz, period_start
+from compliance.rg.state import LimitRow, RgState, Totals
+from wallet import rows
+
+
+def _c(model, name: str) -> str:
+    return model._meta.get_field(name).column
+
+
+@functools.cache
+def _read_sql() -> str:
+    lim, tot = RgLimit._meta.db_table, RgPeriodTotal._meta.db_table
+    l_, t_ = functools.partial(_c, RgLimit), functools.partial(_c, RgPeriodTotal)
+    # One statement, two arms of one row shape; the totals' arm is told apart by an empty kind
+    # (a limit always has one). Each arm is an equality on a unique index's leading columns.
+    return (
+        f"SELECT l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"  # noqa: S608
+        f" l.{l_('pending_amount')}, l.{l_('pending_at')}, NULL::bigint"
+        f" FROM {lim} l WHERE l.{l_('player')} = %s"
+        f" UNION ALL SELECT '', t.{t_('period')}, NULL, t.{t_('wagered')}, t.{t_('net_loss')},"
+        f" t.{t_('starts_at')}, t.{t_('deposited')} FROM {tot} t"
+        f" WHERE t.{t_('player')} = %s AND t.{t_('currency')} = %s AND t.{t_('starts_at')} IN (%s, %s, %s)"
+    )
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    tot = RgPeriodTotal._meta.db_table
+    t_ = functools.partial(_c, RgPeriodTotal)
+    key = ", ".join(t_(name) for name in ("player", "currency", "starts_at", "period"))  # rg_period_total_unique
+    sums = ", ".join(
+        f"{t_(name)} = t.{t_(name)} + EXCLUDED.{t_(name)}" for name in ("wagered", "net_loss", "deposited")
+    )
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(Period))
+    return (
+        f"INSERT INTO {tot} AS t ({key}, {t_('wagered')}, {t_('net_loss')}, {t_('deposited')})"  # noqa: S608
+        f" VALUES {values} ON CONFLICT ({key}) DO UPDATE SET {sums}"
+    )
+
+
+def current_starts(at: datetime) -> dict[str, datetime]:
+    tz = operator_tz()
+    return {period: period_start(period, at, tz) for period in Period}
+
+
+def state_read(*, player_id: int, currency: str, at: datetime, session_started_at: datetime | None = None) -> RgState:
+    """The player's limits (every currency) and `currency`'s totals of the periods current at `at`."""
+    starts = current_starts(at)
+    with rows.cursor() as cursor:
+        cursor.execute(_read_sql(), [player_id, player_id, currency, *starts.values()])
+        found = cursor.fetchall()
+    limits, totals = [], {}
+    for kind, period, limit_currency, a, b, when, deposited in found:
+        if kind:
+            limits.append(LimitRow(kind, period, limit_currency, a, b, when))
+        elif starts.get(period) == when:  # a day row may share its start with the week's
+            totals[period] = Totals(wagered=a, net_loss=b, deposited=deposited)
+    return RgState(currency=currency, limits=tuple(limits), totals=totals, session_started_at=session_started_at)
+
+
+# What each applied money movement adds to (wagered, net_loss, deposited).
+DELTAS = {
+    "bet": (1, 1, 0),
+    "win": (0, -1, 0),
+    "rollback": (-1, -1, 0),  # a refund: the bet neither wagered nor lost (counted when it comes)
+    "deposit": (0, 0, 1),
+}
+
+
+def totals_add(*, player_id: int, currency: str, kind: str, amount: int, at: datetime) -> None:
+    """Add an applied movement of `amount` (> 0) to the totals of the periods current at `at`."""
+    wagered, net_loss, deposited = (sign * amount for sign in DELTAS[kind])
+    params: list = []
+    for period, start in current_starts(at).items():
+        params += [player_id, currency, start, period.value, wagered, net_loss, deposited]
+    with rows.cursor() as cursor:
+        cursor.execute(_upsert_sql(), params)

@@ -1,0 +1,46 @@
+"""The hand-written statements of compliance/rg/totals.py read and write what the ORM would."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from compliance.models import RgLimit, RgPeriodTotal
+from compliance.rg.periods import Period, operator_tz, period_start
+from compliance.rg.state import LimitRow, Totals
+from compliance.rg.totals import state_read, totals_add
+
+pytestmark = pytest.mark.django_db
+AT = datetime(2026, 4, 8, 10, 0, tzinfo=UTC)  # a Wednesday
+
+
+def test_the_upsert_creates_then_adds_to_the_rows_of_the_three_current_periods(player):
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=500, at=AT)
+    totals_add(player_id=player.pk, currency="EUR", kind="win", amount=200, at=AT)
+    totals_add(player_id=player.pk, currency="EUR", kind="rollback", amount=100, at=AT)
+
+    rows = {row.period: row for row in RgPeriodTotal.objects.filter(player=player, currency_id="EUR")}
+    assert set(rows) == set(Period.values)
+    for period, row in rows.items():
+        assert row.starts_at == period_start(period, AT, operator_tz())
+        assert (row.wagered, row.net_loss, row.deposited) == (400, 200, 0)
+
+
+def test_the_read_gives_every_limit_and_only_this_currencys_current_totals(player):
+    RgLimit.objects.create(player=player, kind="loss", period="day", currency_id="EUR", amount=100)
+    RgLimit.objects.create(player=player, kind="session_time", amount=30, pending_amount=60, pending_at=AT)
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=50, at=AT)
+    totals_add(player_id=player.pk, currency="USD", kind="bet", amount=70, at=AT)
+    # Monday's day row starts when the week does: it is not this day's total
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=9, at=datetime(2026, 4, 6, 10, tzinfo=UTC))
+
+    state = state_read(player_id=player.pk, currency="EUR", at=AT)
+
+    assert set(state.limits) == {
+        LimitRow("loss", "day", "EUR", 100, None, None),
+        LimitRow("session_time", "", None, 30, 60, AT),
+    }
+    assert state.totals == {
+        "day": Totals(wagered=50, net_loss=50),
+        "week": Totals(wagered=59, net_loss=59),
+        "month": Totals(wagered=59, net_loss=59),
+    }
