@@ -296,9 +296,20 @@ _refuse(frontend_keys_problem(FRONTEND_API_KEYS, environment=CASINO_ENV))
 # Open rounds with no money call for this long are reported (log + admin filter) hourly.
 STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 3600)
 
+# --- Responsible gaming: cool-off, self-exclusion, external registers (docs/responsible-gaming.md)
+# A loosening (a cool-off's end brought forward) takes effect no sooner than this after it is asked.
+RG_LOOSEN_DELAY_SECONDS = env.int("RG_LOOSEN_DELAY_SECONDS", default=24 * 3600)
+# National self-exclusion registers by the player's country, as JSON: {"SE": {"client":
+# "compliance.rg.registers.spelpaus.SpelpausClient", "url": ..., "key": ..., "actor": ...,
+# "subject": <dotted path of player -> identity number>, "fail": "closed" | "open", "timeout": 3}}.
+RG_REGISTERS = env.json("RG_REGISTERS", default={})
+# A register's confirmed answer is reused this long; an unconfirmed one is never reused.
+RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
+
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
+    "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
 }
 
 # --- Wallet -----------------------------------------------------------------------------

@@ -1,87 +1,19 @@
 """The operator front end's API: the games list and game launch (docs/catalog-and-launch.md).
 
-Authenticated with `Authorization: Bearer <key>`, a key from settings.FRONTEND_API_KEYS: the
-front end's credential, never an aggregator's. Views are thin: parse, call one selector or
-service, render. Errors are {"status": "ERROR", "code": ..., "message": ...}.
+Authenticated with a bearer key, with the error body every front-end API of ours shares
+(casino/frontend_api.py). Views are thin: parse, call one selector or service, render.
 """
 
-from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers
-from rest_framework.authentication import BaseAuthentication
-from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission
+from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from casino.errors import ErrorCode
-from casino.jsonbody import JsonBodyError, load_json_object
+from casino.frontend_api import ERRORS, ErrorResponse, FrontendView, error
 from casino.models import Mode
-from casino.signing import secret_matches
 from games.launch import LAUNCH_STATUS, LaunchError, launch_create
 from games.selectors import CatalogFilters, catalog_games
 
-# --- Authentication -----------------------------------------------------------------------------
-
-
-class FrontendKey:
-    """The credential of a request made with a valid front-end key. There is no user behind it:
-    request.user stays anonymous, so nothing (the audit history included) mistakes it for staff."""
-
-    def __str__(self) -> str:
-        return "frontend key"
-
-
-def frontend_key_valid(key: str) -> bool:
-    return secret_matches(key, *settings.FRONTEND_API_KEYS)
-
-
-class FrontendKeyAuthentication(BaseAuthentication):
-    def authenticate(self, request):
-        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not key.strip():
-            return None
-        if not frontend_key_valid(key.strip()):
-            raise exceptions.AuthenticationFailed("invalid API key")
-        return AnonymousUser(), FrontendKey()
-
-    def authenticate_header(self, request) -> str:
-        return 'Bearer realm="frontend"'
-
-
-class FrontendKeyScheme(OpenApiAuthenticationExtension):
-    target_class = "games.api.FrontendKeyAuthentication"
-    name = "frontendKey"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A key from FRONTEND_API_KEYS."}
-
-
-class IsFrontend(BasePermission):
-    def has_permission(self, request, view) -> bool:
-        return isinstance(request.auth, FrontendKey)
-
-
-class StrictJSONParser(JSONParser):
-    """JSON bodies read as every API of ours reads them (casino/jsonbody.py): UTF-8, each key
-    once, nested a few levels at most (DRF's own parser ends a deeply nested body in a 500)."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            return load_json_object(stream.read())
-        except JsonBodyError as exc:
-            raise exceptions.ParseError(str(exc)) from None
-
-
 # --- Shapes ---------------------------------------------------------------------------------------
-
-
-class ErrorResponse(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ERROR"])
-    code = serializers.CharField()
-    message = serializers.CharField()
 
 
 class GamesQuery(serializers.Serializer):
@@ -126,24 +58,7 @@ class LaunchResponse(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.values)
 
 
-def error(status: int, code: str, message: str) -> Response:
-    return Response({"status": "ERROR", "code": code, "message": message}, status=status)
-
-
-def validation_message(errors) -> str:
-    if isinstance(errors, dict):
-        return ", ".join(f"{name}: {validation_message(problems)}" for name, problems in errors.items())
-    if isinstance(errors, list):
-        return "; ".join(validation_message(p) for p in errors)
-    return str(errors)
-
-
 # --- Views ----------------------------------------------------------------------------------------
-
-ERRORS = {
-    400: OpenApiResponse(ErrorResponse, description=ErrorCode.VALIDATION_ERROR.value),
-    401: OpenApiResponse(ErrorResponse, description=f"{ErrorCode.UNAUTHORIZED}: missing or invalid bearer key"),
-}
 
 # Each status a launch is refused with, described by the codes games.launch.LAUNCH_STATUS gives
 # it: the schema lists what the code answers, and cannot fall behind it.
@@ -153,23 +68,6 @@ LAUNCH_ERRORS = {
     )
     for status in sorted(set(LAUNCH_STATUS.values()))
 }
-
-
-class FrontendView(APIView):
-    authentication_classes = [FrontendKeyAuthentication]
-    parser_classes = [StrictJSONParser]
-    permission_classes = [IsFrontend]
-
-    def handle_exception(self, exc):
-        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-            response = error(401, ErrorCode.UNAUTHORIZED, str(exc.detail))
-            response["WWW-Authenticate"] = 'Bearer realm="frontend"'
-            return response
-        if isinstance(exc, exceptions.ParseError | exceptions.ValidationError):
-            return error(400, ErrorCode.VALIDATION_ERROR, validation_message(exc.detail))
-        if isinstance(exc, exceptions.APIException):
-            return error(exc.status_code, str(exc.default_code).upper(), str(exc.detail))
-        return super().handle_exception(exc)
 
 
 class GamesView(FrontendView):
@@ -230,13 +128,13 @@ class LaunchView(FrontendView):
                 language=data["language"],
             )
         except LaunchError as refusal:
-            return error(refusal.status, refusal.code, refusal.message)
-        return Response(
-            {
-                "launch_url": launch.url,
-                "session_token": launch.session.token,
-                "expires_at": launch.expires_at.isoformat(),
-                "mode": launch.session.mode,
-            },
-            status=201,
-        )
+            return error(refusal.status, refusal.code, refusal.message, rg_reason=refusal.rg_reason)
+        answer = {
+            "launch_url": launch.url,
+            "session_token": launch.session.token,
+            "expires_at": launch.expires_at.isoformat(),
+            "mode": launch.session.mode,
+        }
+        if launch.reality_check_seconds is not None:
+            answer["reality_check_seconds"] = launch.reality_check_seconds
+        return Response(answer, status=201)
