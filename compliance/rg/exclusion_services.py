@@ -47,6 +47,20 @@ def _lock_player(player_id: int) -> None:
     Player.objects.select_for_update().filter(pk=player_id).values_list("pk").get()
 
 
+def exclusion_start_problem(*, player_id: int, kind: str, ends_at: datetime | None, at: datetime) -> str:
+    """Why an exclusion of `kind` ending at `ends_at` may not start now ("" if it may): it
+    must outlast the one of its kind in force (it extends, it never shortens), and a cool-off
+    during a self-exclusion would change nothing. Asked by exclusion_start under the player
+    lock, and by the admin's form to show the reason beside the field."""
+    if kind == COOL_OFF and exclusion_current(player_id=player_id, kind=SELF_EXCLUSION, at=at) is not None:
+        return "the player is self-excluded: a cool-off would change nothing"
+    current = exclusion_current(player_id=player_id, kind=kind, at=at)
+    if current is not None and not ends_later(ends_at, current.ends_at):
+        until = "with no end" if current.ends_at is None else f"until {current.ends_at.isoformat()}"
+        return f"the player's {current.get_kind_display()} already runs {until}: a new one must end later"
+    return ""
+
+
 def exclusion_start(
     *, player: Player, kind: str, term: str, staff: AbstractBaseUser | None = None, at: datetime | None = None
 ) -> RgExclusion:
@@ -58,15 +72,9 @@ def exclusion_start(
     with transaction.atomic():
         _lock_player(player.pk)
         current = exclusion_current(player_id=player.pk, kind=kind, at=at)
-        if kind == COOL_OFF:
-            excluded = exclusion_current(player_id=player.pk, kind=SELF_EXCLUSION, at=at)
-            if excluded is not None:
-                raise ExclusionRefused("the player is self-excluded: a cool-off would change nothing")
-        if current is not None and not ends_later(ends_at, current.ends_at):
-            until = "with no end" if current.ends_at is None else f"until {current.ends_at.isoformat()}"
-            raise ExclusionRefused(
-                f"the player's {current.get_kind_display()} already runs {until}: a new one must end later"
-            )
+        problem = exclusion_start_problem(player_id=player.pk, kind=kind, ends_at=ends_at, at=at)
+        if problem:
+            raise ExclusionRefused(problem)
         exclusion = RgExclusion.objects.create(
             player=player,
             kind=kind,
