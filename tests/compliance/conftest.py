@@ -14,7 +14,7 @@ from compliance.rg.exclusions import ExclusionSpan, exclusion_refusal_from, excl
 from compliance.rg.launch import launch_refusal
 from sandbox.register import FakeRegister
 from tests.conftest import FRONTEND_KEY, make_player
-from tests.games.conftest import _empty_cache, catalog_server, sandbox, sleeps, sync, synced  # noqa: F401
+from tests.games.conftest import catalog_server, sandbox, sleeps, sync, synced  # noqa: F401
 
 AUTH = {"Authorization": f"Bearer {FRONTEND_KEY}"}
 REGISTER_KEY = "register-test-key"
