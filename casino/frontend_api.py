@@ -1,14 +1,17 @@
-"""What every front-end API of ours shares (the games list and launch in games/, the player's
-responsible-gaming settings in compliance/): the bearer-key authentication, the strict JSON
-parser and the error shape. In the ground floor, so that the apps need not import each other.
+"""What every front-end API of ours shares (the games list and launch in games/api.py, the
+player's responsible-gaming settings in compliance/api/): the bearer-key authentication, the
+strict JSON parser, the error body and the base view. On the ground floor, because those apps
+may not import each other.
 
 Authenticated with `Authorization: Bearer <key>`, a key from settings.FRONTEND_API_KEYS: the
-front end's credential, never an aggregator's. Errors are {"status": "ERROR", "code": ..., "message": ...}.
+front end's credential, never an aggregator's. Errors are {"status": "ERROR", "code": ...,
+"message": ...}, and an RG refusal adds "rg_reason".
 """
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import JSONParser
@@ -18,6 +21,7 @@ from rest_framework.views import APIView
 
 from casino.errors import ErrorCode
 from casino.jsonbody import JsonBodyError, load_json_object
+from casino.responsible_gaming import RgReason
 from casino.signing import secret_matches
 
 # --- Authentication -----------------------------------------------------------------------------
@@ -72,14 +76,25 @@ class StrictJSONParser(JSONParser):
             raise exceptions.ParseError(str(exc)) from None
 
 
+# --- The error body ---------------------------------------------------------------------------------------
+
+
 class ErrorResponse(serializers.Serializer):
     status = serializers.ChoiceField(choices=["ERROR"])
     code = serializers.CharField()
     message = serializers.CharField()
+    rg_reason = serializers.ChoiceField(
+        choices=list(RgReason.ALL),
+        required=False,
+        help_text="With RG_BLOCKED only: why responsible gaming refused (e.g. COOL_OFF, SELF_EXCLUDED).",
+    )
 
 
-def error(status: int, code: str, message: str) -> Response:
-    return Response({"status": "ERROR", "code": code, "message": message}, status=status)
+def error(status: int, code: str, message: str, *, rg_reason: str = "") -> Response:
+    body = {"status": "ERROR", "code": code, "message": message}
+    if rg_reason:
+        body["rg_reason"] = rg_reason
+    return Response(body, status=status)
 
 
 def validation_message(errors) -> str:
@@ -88,6 +103,14 @@ def validation_message(errors) -> str:
     if isinstance(errors, list):
         return "; ".join(validation_message(p) for p in errors)
     return str(errors)
+
+
+# --- The base view ------------------------------------------------------------------------------
+
+ERRORS = {
+    400: OpenApiResponse(ErrorResponse, description=ErrorCode.VALIDATION_ERROR.value),
+    401: OpenApiResponse(ErrorResponse, description=f"{ErrorCode.UNAUTHORIZED}: missing or invalid bearer key"),
+}
 
 
 class FrontendView(APIView):

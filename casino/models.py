@@ -36,10 +36,12 @@ class Currency(models.Model):
 
 
 class Player(models.Model):
+    # Staff's own block, free to set and lift. Cool-off and self-exclusion are not a status:
+    # they are compliance.RgExclusion rows, which no edit, revert or bulk action here can lift
+    # (a data migration turned the former "self_excluded" status into such a row).
     class Status(models.TextChoices):
         ACTIVE = "active"
         BLOCKED = "blocked"
-        SELF_EXCLUDED = "self_excluded", "self-excluded"
 
     class KycStatus(models.TextChoices):
         NONE = "none"

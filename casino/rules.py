@@ -14,13 +14,12 @@ from casino.models import Player
 def player_may_play(player: Player) -> Refusal | None:
     """None when the player may play (launch a game, place a bet) now; else why not.
 
-    The single entry point for "may this player play": responsible-gaming limits belong here
-    too, so that launch and bet keep refusing alike. Demo play is refused alike (a
-    self-excluded player is kept away from the games, not just from real money)."""
+    The single entry point for "may this player play" on the ground floor's own data (staff's
+    block). Responsible gaming (cool-off, self-exclusion, limits) is compliance's answer, read
+    from the database: a launch asks it below (player_may_launch), a bet through the state its
+    money call reads under the wallet lock (casino/responsible_gaming.py)."""
     if player.status == Player.Status.BLOCKED:
         return Refusal(ErrorCode.PLAYER_BLOCKED, "the player is blocked")
-    if player.status == Player.Status.SELF_EXCLUDED:
-        return Refusal(ErrorCode.RG_BLOCKED, "the player is self-excluded")
     return None
 
 

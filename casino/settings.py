@@ -271,6 +271,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OkStatusEnum": ["OK"],
         "ErrorStatusEnum": ["ERROR"],
+        # The responsible-gaming APIs: a limit's kind and an exclusion's kind.
+        "RgLimitKindEnum": ["deposit", "loss", "wager", "session_time", "reality_check"],
+        "RgExclusionKindEnum": ["cool_off", "self_exclusion"],
     },
 }
 
@@ -296,10 +299,19 @@ _refuse(frontend_keys_problem(FRONTEND_API_KEYS, environment=CASINO_ENV))
 # Open rounds with no money call for this long are reported (log + admin filter) hourly.
 STALE_ROUND_AFTER_SECONDS = env.int("STALE_ROUND_AFTER_SECONDS", default=24 * 3600)
 
+# --- Responsible gaming: cool-off, self-exclusion, external registers (docs/responsible-gaming.md)
+# National self-exclusion registers by the player's country, as JSON: {"SE": {"client":
+# "compliance.rg.registers.spelpaus.SpelpausClient", "url": ..., "key": ..., "actor": ...,
+# "subject": <dotted path of player -> identity number>, "fail": "closed" | "open", "timeout": 3}}.
+RG_REGISTERS = env.json("RG_REGISTERS", default={})
+# A register's confirmed answer is reused this long; an unconfirmed one is never reused.
+RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
+
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
+    "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
 }
 
 # --- Wallet -----------------------------------------------------------------------------
@@ -326,4 +338,5 @@ LOGGING = {
 # Limit periods are calendar days, weeks (from Monday) and months in this time zone.
 RG_TIME_ZONE = env("RG_TIME_ZONE", default="Europe/Malta")
 # A looser limit (or lifting one) applies only this long after it was asked for.
+# So does a cool-off's end brought forward (a self-exclusion is never shortened).
 RG_LOOSEN_DELAY_SECONDS = env.int("RG_LOOSEN_DELAY_SECONDS", default=24 * 3600)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/wallet/", include("wallet.urls")),
     path("api/v1/", include("games.urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.limits_urls")),
+    path("api/v1/players/<str:player_id>/rg/", include("compliance.api.exclusion_urls")),
     path("api/hub88/<slug:code>/", include("wallet.hub88_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file (/api/docs/?script=), not inline:

@@ -45,6 +45,8 @@ class RgEvent(models.Model):
         LIMIT_PENDING = "limit_pending", "limit loosening pending"
         LIMIT_APPLIED = "limit_applied", "pending limit applied"
         COOL_OFF_STARTED = "cool_off_started", "cool-off started"
+        COOL_OFF_EXTENDED = "cool_off_extended", "cool-off extended"
+        COOL_OFF_SHORTENED = "cool_off_shortened", "cool-off end brought forward (after the cooling period)"
         COOL_OFF_ENDED = "cool_off_ended", "cool-off ended"
         SELF_EXCLUSION_STARTED = "self_exclusion_started", "self-exclusion started"
         SELF_EXCLUSION_EXTENDED = "self_exclusion_extended", "self-exclusion extended"
@@ -143,3 +145,79 @@ class RgPeriodTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player} {self.currency_id} {self.period} from {self.starts_at:%Y-%m-%d}"
+
+
+class RgExclusion(models.Model):
+    """A cool-off or self-exclusion: no play (launch or bet) from starts_at until ends_at.
+
+    Rows are only ever added: an extension is a new row ending later, so the term each was
+    chosen for stays as chosen (regulators' exports). The one change allowed is a cool-off's
+    end brought forward, never before the cooling period is over (RG_LOOSEN_DELAY_SECONDS;
+    compliance/rg/exclusion_services.py). A trigger (migration 0003) refuses every other UPDATE,
+    any DELETE, and a self-exclusion's end moving at all: no admin path, bulk action or stray
+    script can lift one early. Written by compliance/rg/exclusion_services.py only."""
+
+    class Kind(models.TextChoices):
+        COOL_OFF = "cool_off", "cool-off"
+        SELF_EXCLUSION = "self_exclusion", "self-exclusion"
+
+    class Source(models.TextChoices):
+        PLAYER = "player", "the player (front end)"
+        STAFF = "staff", "compliance staff"
+        MIGRATION = "migration", "the former player status 'self-excluded'"
+
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="rg_exclusions")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # As chosen, ISO 8601: cool-off P1D..P42D; self-exclusion P6M, P1Y, P5Y, "permanent", or
+    # "legacy" (a status set before exclusions were recorded, its term unknown: no end).
+    term = models.CharField(max_length=16)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty: no end (permanent).")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set once the "ended" event is recorded (compliance/tasks.py), so it is recorded once.
+    end_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["player", "ends_at"], name="rg_exclusion_player_end")]
+        constraints = [
+            # A cool-off always ends; only a self-exclusion may be permanent.
+            models.CheckConstraint(
+                condition=models.Q(kind="self_exclusion") | models.Q(ends_at__isnull=False),
+                name="rg_exclusion_cool_off_ends",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                name="rg_exclusion_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.player} {self.get_kind_display()} {self.term}"
+
+
+class RegisterCheck(models.Model):
+    """One answer of a national self-exclusion register about a player (compliance/rg/registers/).
+    A confirmed answer is reused for RG_REGISTER_CACHE_SECONDS; an unconfirmed one never is."""
+
+    class Result(models.TextChoices):
+        EXCLUDED = "excluded"
+        NOT_EXCLUDED = "not_excluded", "not excluded"
+        UNCONFIRMED = "unconfirmed", "unconfirmed (the register did not answer usably)"
+
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="register_checks")
+    register = models.CharField(max_length=32, help_text="The register's name, e.g. spelpaus.")
+    result = models.CharField(max_length=16, choices=Result.choices)
+    detail = models.CharField(max_length=200, blank=True, help_text="Why unconfirmed, or the register's reference.")
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["player", "register", "-checked_at"], name="register_check_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.player} {self.register}: {self.result}"

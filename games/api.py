@@ -1,16 +1,14 @@
 """The operator front end's API: the games list and game launch (docs/catalog-and-launch.md).
 
-Authenticated with `Authorization: Bearer <key>`, a key from settings.FRONTEND_API_KEYS: the
-front end's credential, never an aggregator's. Views are thin: parse, call one selector or
-service, render. Errors are {"status": "ERROR", "code": ..., "message": ...}.
+Authenticated with a bearer key, with the error body every front-end API of ours shares
+(casino/frontend_api.py). Views are thin: parse, call one selector or service, render.
 """
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from casino.errors import ErrorCode
-from casino.frontend_api import ErrorResponse, FrontendView, error
+from casino.frontend_api import ERRORS, ErrorResponse, FrontendView, error
 from casino.models import Mode
 from games.launch import LAUNCH_STATUS, LaunchError, launch_create
 from games.selectors import CatalogFilters, catalog_games
@@ -61,11 +59,6 @@ class LaunchResponse(serializers.Serializer):
 
 
 # --- Views ----------------------------------------------------------------------------------------
-
-ERRORS = {
-    400: OpenApiResponse(ErrorResponse, description=ErrorCode.VALIDATION_ERROR.value),
-    401: OpenApiResponse(ErrorResponse, description=f"{ErrorCode.UNAUTHORIZED}: missing or invalid bearer key"),
-}
 
 # Each status a launch is refused with, described by the codes games.launch.LAUNCH_STATUS gives
 # it: the schema lists what the code answers, and cannot fall behind it.
@@ -135,13 +128,13 @@ class LaunchView(FrontendView):
                 language=data["language"],
             )
         except LaunchError as refusal:
-            return error(refusal.status, refusal.code, refusal.message)
-        return Response(
-            {
-                "launch_url": launch.url,
-                "session_token": launch.session.token,
-                "expires_at": launch.expires_at.isoformat(),
-                "mode": launch.session.mode,
-            },
-            status=201,
-        )
+            return error(refusal.status, refusal.code, refusal.message, rg_reason=refusal.rg_reason)
+        answer = {
+            "launch_url": launch.url,
+            "session_token": launch.session.token,
+            "expires_at": launch.expires_at.isoformat(),
+            "mode": launch.session.mode,
+        }
+        if launch.reality_check_seconds is not None:
+            answer["reality_check_seconds"] = launch.reality_check_seconds
+        return Response(answer, status=201)

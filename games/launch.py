@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlsplit
 from django.conf import settings
 from django.utils import timezone
 
+from casino import responsible_gaming
 from casino.errors import ErrorCode
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
 from casino.rules import player_may_launch
@@ -50,11 +51,13 @@ LAUNCH_STATUS: dict[ErrorCode, int] = {
 class LaunchError(Exception):
     """A launch refused for a reason the front end can show; `code` is stable, `status` HTTP."""
 
-    def __init__(self, code: ErrorCode, message: str):
+    def __init__(self, code: ErrorCode, message: str, *, rg_reason: str = ""):
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = LAUNCH_STATUS[code]
+        # With RG_BLOCKED: the machine-readable reason (casino.responsible_gaming.RgReason).
+        self.rg_reason = rg_reason
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ class Launch:
     url: str
     session: GameSession
     expires_at: datetime
+    # The player's reality-check interval, when the RG app keeps one; None: no reminder set.
+    reality_check_seconds: int | None = None
 
 
 def launch_create(
@@ -88,7 +93,7 @@ def launch_create(
     # The rule a bet asks too (casino/rules.py), with the RG app's answer for a new session.
     refusal = player_may_launch(player, at=timezone.now())
     if refusal is not None:
-        raise LaunchError(refusal.code, refusal.message)
+        raise LaunchError(refusal.code, refusal.message, rg_reason=getattr(refusal, "rg_reason", ""))
     game = Game.objects.select_related("aggregator").filter(pk=game_id).first()
     if game is None:
         raise LaunchError(ErrorCode.GAME_NOT_FOUND, f"no game {game_id}")
@@ -132,7 +137,19 @@ def launch_create(
         url = launch_url_build(
             base_url=game.aggregator.api_base_url, secret=game.aggregator.signing_secret, params=params
         )
-    return Launch(url=url, session=session, expires_at=datetime.fromtimestamp(expires, tz=UTC))
+    return Launch(
+        url=url,
+        session=session,
+        expires_at=datetime.fromtimestamp(expires, tz=UTC),
+        reality_check_seconds=_reality_check_seconds(player),
+    )
+
+
+def _reality_check_seconds(player: Player) -> int | None:
+    """The player's reality-check interval, from the RG provider (casino/responsible_gaming.py);
+    None (left out of the launch answer) without one or without a provider."""
+    rg = responsible_gaming.provider()
+    return rg.reality_check_seconds(player_id=player.pk, at=timezone.now()) if rg is not None else None
 
 
 def _hub88_game_url(session: GameSession, *, player_id: str, country: str, language: str) -> str:

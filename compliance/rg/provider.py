@@ -12,6 +12,8 @@ from datetime import datetime
 
 from casino.responsible_gaming import RgBetState, RgRefusal
 from compliance.models import RgEvent, RgLimit
+from compliance.rg.exclusions import exclusion_refusal_from, exclusions_in_force
+from compliance.rg.launch import launch_refusal
 from compliance.rg.state import LimitRow, RgState
 from compliance.rg.totals import state_read, totals_add
 from compliance.services import rg_event_record
@@ -25,8 +27,8 @@ class ComplianceResponsibleGaming:
     """Implements casino.responsible_gaming.ResponsibleGaming."""
 
     def play_refusal(self, *, player_id: int, at: datetime) -> RgRefusal | None:
-        # RG-B: cool-off, self-exclusion and external registers plug in here (launch and bet).
-        return None
+        """A new session: cool-off, self-exclusion, then the external register (launch.py)."""
+        return launch_refusal(player_id=player_id, at=at)
 
     def bet_state(
         self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
@@ -34,9 +36,10 @@ class ComplianceResponsibleGaming:
         """One query (limits and this currency's totals); called under the wallet lock, only for
         players with RG state (Player.has_rg_state), so the totals it reads are exact."""
         state = state_read(player_id=player_id, currency=currency, at=at, session_started_at=session_started_at)
-        # RG-B: the exclusion that holds at `at` (cool-off, self-exclusion) plugs in here, so that
-        # one starting while the player is in a game refuses the next bet.
-        exclusion: RgRefusal | None = None
+        # The exclusion that holds at `at` (cool-off, self-exclusion), so that one starting while
+        # the player is in a game refuses the next bet. Never the external register: no HTTP
+        # call under the wallet lock (a launch asked it).
+        exclusion = exclusion_refusal_from(exclusions_in_force(player_id=player_id, at=at), at)
         if exclusion is not None:
             state = replace(state, exclusion=exclusion)
         return state

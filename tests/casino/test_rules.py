@@ -12,7 +12,6 @@ from casino.rules import player_may_play
     [
         (Player.Status.ACTIVE, None),
         (Player.Status.BLOCKED, Refusal(ErrorCode.PLAYER_BLOCKED, "the player is blocked")),
-        (Player.Status.SELF_EXCLUDED, Refusal(ErrorCode.RG_BLOCKED, "the player is self-excluded")),
     ],
 )
 def test_a_player_may_play_only_while_active(status, refusal):

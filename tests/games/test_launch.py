@@ -162,14 +162,6 @@ def test_a_blocked_player_is_refused(synced, alice):
     assert (error.code, error.status) == ("PLAYER_BLOCKED", 403)
 
 
-def test_a_self_excluded_player_is_refused_even_in_demo(synced, alice):
-    Player.objects.filter(pk=alice.pk).update(status=Player.Status.SELF_EXCLUDED)
-
-    error = refusal(alice, mode="demo")
-
-    assert (error.code, error.status) == ("RG_BLOCKED", 403)
-
-
 def test_an_unknown_player_or_game_is_not_found(synced, alice):
     assert refusal(alice, player_id="nobody").code == "PLAYER_NOT_FOUND"
     assert refusal(alice, game_id="00000000-0000-0000-0000-000000000000").code == "GAME_NOT_FOUND"

@@ -1,6 +1,7 @@
 """A bet over a responsible-gaming limit over Hub88: RS_ERROR_LIMIT_REACHED (a clean reject,
 after which Hub88 sends no rollback), the same for a resend, and nothing moves."""
 
+from compliance.rg.exclusion_services import exclusion_start
 from compliance.rg.limits import rg_limit_set
 from tests.conftest import balance_of
 from wallet.models import AggregatorTransaction
@@ -28,3 +29,12 @@ def test_a_bet_within_the_limit_is_accepted(hub88, tx, player):
 
     assert answer["status"] == "RS_OK"
     assert balance_of(player) == 9_900
+
+
+def test_a_cool_off_refuses_a_bet_over_hub88_with_a_clean_reject(hub88, tx, player):
+    exclusion_start(player=player, kind="cool_off", term="P1D")
+
+    answer = hub88.post("transaction/bet", tx("bet"))
+
+    assert answer["status"] == "RS_ERROR_LIMIT_REACHED"
+    assert balance_of(player) == 10_000

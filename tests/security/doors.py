@@ -244,6 +244,14 @@ def launch_body(world: World) -> dict:
     }
 
 
+def cool_off_body(world: World) -> dict:
+    return {"days": 1}
+
+
+def self_exclusion_body(world: World) -> dict:
+    return {"term": "P6M"}
+
+
 def hub88_path(name: str) -> str:
     return f"/api/hub88/{HUB88_CODE}/{name}"
 
@@ -284,4 +292,14 @@ ENDPOINTS = [
     Endpoint("hub88 rollback", HUB88, hub88_path("transaction/rollback"), hub88_rollback, writes=True),
     Endpoint("front-end games list", FRONTEND, "/api/v1/games", None),
     Endpoint("front-end launch", FRONTEND, "/api/v1/launch", launch_body, writes=True),
+    # The root conftest's player is "player-1".
+    Endpoint("front-end cool-off read", FRONTEND, "/api/v1/players/player-1/rg/cool-off", None),
+    Endpoint("front-end cool-off", FRONTEND, "/api/v1/players/player-1/rg/cool-off", cool_off_body, writes=True),
+    Endpoint(
+        "front-end self-exclusion",
+        FRONTEND,
+        "/api/v1/players/player-1/rg/self-exclusion",
+        self_exclusion_body,
+        writes=True,
+    ),
 ]

@@ -31,7 +31,7 @@ from wallet.services.rules import Known, MoneyCall, SpinType, decide
 Kind = AggregatorTransaction.Kind
 Outcome = AggregatorTransaction.Outcome
 APPLIED, NO_OP, TOMBSTONE = Outcome.APPLIED, Outcome.NO_OP, Outcome.TOMBSTONE
-BLOCKED, SELF_EXCLUDED = Player.Status.BLOCKED, Player.Status.SELF_EXCLUDED
+BLOCKED = Player.Status.BLOCKED
 MAX = MINOR_UNITS_MAX
 
 
@@ -242,8 +242,6 @@ TABLE = [
             id="a bet on an expired session says so before anything else"),
     refused(a_bet(), a_live_bet(player=BLOCKED), ErrorCode.PLAYER_BLOCKED,
             id="a bet of a blocked player is refused"),
-    refused(a_bet(), a_live_bet(player=SELF_EXCLUDED), ErrorCode.RG_BLOCKED,
-            id="a bet of a self-excluded player is refused for responsible gaming"),
     refused(a_bet(), nothing_known(currency="USD"), ErrorCode.CURRENCY_MISMATCH,
             id="a bet in another currency than the sessions is refused"),
     refused(a_bet(), nothing_known(balance=99), ErrorCode.INSUFFICIENT_FUNDS,
@@ -291,8 +289,6 @@ TABLE = [
         id="a win is paid after its session expired"),
     row(a_win(), a_live_bet(player=BLOCKED), APPLIED, 500, adds(win_total=500),
         id="a win is paid to a player blocked mid round"),
-    row(a_win(), a_live_bet(player=SELF_EXCLUDED), APPLIED, 500, adds(win_total=500),
-        id="a win is paid to a player self-excluded mid round"),
     refused(a_win(), a_live_bet(currency="USD"), ErrorCode.CURRENCY_MISMATCH,
             id="a win in another currency than the sessions is refused"),
     row(a_win(), a_live_bet(balance=0), APPLIED, 500, adds(win_total=500),
@@ -358,9 +354,6 @@ TABLE = [
         id="a rollback is refunded after its session expired"),
     row(a_rollback(), a_live_bet(player=BLOCKED), APPLIED, 100, adds(live_bets=-1, rolled_back=1, bet_total=-100),
         id="a rollback is refunded to a blocked player"),
-    row(a_rollback(), a_live_bet(player=SELF_EXCLUDED), APPLIED, 100,
-        adds(live_bets=-1, rolled_back=1, bet_total=-100),
-        id="a rollback is refunded to a self-excluded player"),
     refused(a_rollback(), a_live_bet(currency="USD"), ErrorCode.CURRENCY_MISMATCH,
             id="a rollback in another currency than the sessions is refused"),
     row(a_rollback(), a_live_bet(balance=0), APPLIED, 100, adds(live_bets=-1, rolled_back=1, bet_total=-100),

@@ -368,15 +368,6 @@ def test_a_blocked_player_cannot_bet(native, call, player):
     assert balance_of(player) == 10_000
 
 
-def test_a_self_excluded_player_cannot_bet(native, call, player):
-    Player.objects.filter(pk=player.pk).update(status=Player.Status.SELF_EXCLUDED)
-
-    response = native.post("bet", call("bet", transaction_id="bet-1", amount=100))
-
-    assert_error(response, 403, "RG_BLOCKED", balance=10_000)
-    assert balance_of(player) == 10_000
-
-
 def test_a_bet_on_an_expired_session_is_refused(native, call, session, player):
     session.expires_at = timezone.now() - timedelta(seconds=1)
     session.save()

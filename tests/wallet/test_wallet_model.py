@@ -117,8 +117,6 @@ class WalletMachine(RuleBasedStateMachine):
             expected = "SESSION_EXPIRED"
         elif m.status == Player.Status.BLOCKED:
             expected = "PLAYER_BLOCKED"
-        elif m.status == Player.Status.SELF_EXCLUDED:
-            expected = "RG_BLOCKED"
         elif round_ is not None and round_.closed:
             expected = "ROUND_CLOSED"
         elif amount > m.balance:
@@ -145,7 +143,7 @@ class WalletMachine(RuleBasedStateMachine):
         if m.expired:
             expected = "SESSION_EXPIRED"
         elif m.status != Player.Status.ACTIVE:
-            expected = "PLAYER_BLOCKED" if m.status == Player.Status.BLOCKED else "RG_BLOCKED"
+            expected = "PLAYER_BLOCKED"
         else:
             expected = "TRANSACTION_ROLLED_BACK"
 
