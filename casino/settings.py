@@ -161,7 +161,8 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": BASE_DIR / "var" / "cache",
+            # LOCAL_CACHE_DIR: `make test` keeps its own, apart from a running `make run`.
+            "LOCATION": env.path("LOCAL_CACHE_DIR", default=BASE_DIR / "var" / "cache"),
         }
     }
 

@@ -7,8 +7,9 @@ PostgreSQL, first that applies: TEST_DATABASE_URL when set; else the PostgreSQL 
 var/postgres-test (scripts/local_db.py), stopped when the command ends.
 
 Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15) when it answers PING. Where none
-answers, REDIS_URL is left empty: the tests run with the local file cache, and the tests that
-need Redis itself are skipped, or fail under CI=true (tests/conftest.py, `redis_url`).
+answers, REDIS_URL is left empty: the tests run with a file cache of their own (var/cache-test)
+and an in-memory Celery broker (never `make run`'s queue in var/), and the tests that need Redis
+itself are skipped, or fail under CI=true (tests/conftest.py, `redis_url`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def main(command: list[str]) -> int:
     print(f"Database: {'embedded PostgreSQL (var/postgres-test)' if embedded else database_url}", flush=True)
     try:
         env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url}
+        if not redis_url:
+            # Without Redis, `make run` keeps its queue and cache in var/: the tests must not
+            # leave messages for its worker there (a task naming a test database's row) nor
+            # read its cache, so they queue in memory and cache in a folder of their own.
+            env.setdefault("CELERY_BROKER_URL", "memory://")
+            env.setdefault("LOCAL_CACHE_DIR", str(ROOT / "var" / "cache-test"))
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
     except KeyboardInterrupt:
         return 130
