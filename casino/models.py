@@ -162,6 +162,12 @@ class GameSession(models.Model):
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # The start of the player's playing session (their sitting) this game session belongs to:
+    # the session-time limit counts from here, so relaunching does not reset the clock
+    # (casino/playing.py; set by games.services.session_open).
+    play_started_at = models.DateTimeField(
+        default=timezone.now, help_text="Start of the player's playing session (sitting) this session is part of."
+    )
 
     history = HistoricalRecords()
 
