@@ -186,9 +186,10 @@ def test_the_api_tells_how_long_the_player_has_played_and_the_net_result_of_real
     assert response.status_code == 200
     body = response.json()
     assert body["playing"] is True
-    assert datetime.fromisoformat(body["play_started_at"]) == GameSession.objects.filter(player=alice).latest(
-        "created_at"
-    ).play_started_at
+    assert (
+        datetime.fromisoformat(body["play_started_at"])
+        == GameSession.objects.filter(player=alice).latest("created_at").play_started_at
+    )
     assert 600 <= body["played_seconds"] < 630
     assert body["net_result"] == [{"currency": "EUR", "amount": -180}]
     assert body["session_time_limit_seconds"] == 3600
