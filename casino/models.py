@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -162,6 +163,15 @@ class GameSession(models.Model):
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # The start of the player's playing session (their sitting) this game session belongs to:
+    # the session-time limit counts from here, so relaunching does not reset the clock
+    # (casino/playing.py; set by games.services.session_open).
+    # db_default: a row written by raw SQL (benchmarks, query-plan tests) starts its own sitting.
+    play_started_at = models.DateTimeField(
+        default=timezone.now,
+        db_default=Now(),
+        help_text="Start of the player's playing session (sitting) this session is part of.",
+    )
 
     history = HistoricalRecords()
 

@@ -67,7 +67,9 @@ class ResponsibleGaming(Protocol):
         self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
     ) -> RgBetState | None:
         """The player's RG state for this wallet; called under the wallet's lock, only for a
-        player with RG state (Player.has_rg_state). None: no limit applies."""
+        player with RG state (Player.has_rg_state). None: no limit applies. `session_started_at`:
+        the start of the player's playing session (GameSession.play_started_at, casino/playing.py),
+        which the session-time limit counts from."""
         ...
 
     def record_money(

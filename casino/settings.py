@@ -341,3 +341,6 @@ RG_TIME_ZONE = env("RG_TIME_ZONE", default="Europe/Malta")
 # A looser limit (or lifting one) applies only this long after it was asked for.
 # So does a cool-off's end brought forward (a self-exclusion is never shortened).
 RG_LOOSEN_DELAY_SECONDS = env.int("RG_LOOSEN_DELAY_SECONDS", default=24 * 3600)
+# A game session opened within this long of the player's previous one continues the same
+# playing session (the session-time limit's clock); a longer pause starts a new one.
+RG_SESSION_BREAK_SECONDS = env.int("RG_SESSION_BREAK_SECONDS", default=30 * 60)

@@ -1,8 +1,10 @@
 """Writes for aggregators and game sessions (money itself moves only in wallet/services/)."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
+from casino.playing import current_play_start
 from games.models import Game, GameLaunch
 from wallet.services import demo_wallet_top_up, wallet_open
 
@@ -53,11 +55,16 @@ def session_open(
     A demo session plays from the player's demo wallet, topped up with play money; the real
     wallet is never touched by it. `game` is the catalog game when the launch flow opens it
     (games/launch.py); sessions opened by hand may carry any code and no game.
+
+    The session joins the player's current playing session (casino/playing.py): opened within
+    the break of the player's previous session it keeps that one's `play_started_at`, so the
+    session-time limit is not reset by a relaunch; else it starts a new one now.
     """
     wallet = wallet_open(player=player, currency=currency, mode=mode)
     if mode == Mode.DEMO:
         demo_wallet_top_up(wallet_id=wallet.pk)
     with transaction.atomic():
+        now = timezone.now()
         session = GameSession.objects.create(
             player=player,
             aggregator=aggregator,
@@ -65,6 +72,7 @@ def session_open(
             currency_id=wallet.currency_id,
             mode=mode,
             expires_at=GameSession.expiry_from_now(ttl_seconds),
+            play_started_at=current_play_start(player_id=player.pk, at=now) or now,
         )
         if game is not None:
             GameLaunch.objects.create(session=session, game=game)

@@ -7,12 +7,13 @@ from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from casino.models import GameSession
+from casino.models import GameSession, Mode
 from wallet.models import (
     DEFAULT_RISK_LIMITS,
     GameRound,
     HouseAccount,
     LedgerEntry,
+    LedgerTransaction,
     RiskLimit,
     Wallet,
     WinsWithoutBetDay,
@@ -22,6 +23,30 @@ from wallet.models import (
 def session_wallet(session: GameSession) -> Wallet:
     """The wallet a game session plays from: the player's, in the session's currency and mode."""
     return Wallet.objects.get(player_id=session.player_id, currency_id=session.currency_id, mode=session.mode)
+
+
+def player_net_result(*, player_id: int, since: datetime) -> dict[str, int]:
+    """The player's game result on their real wallets since `since`, by currency, in minor
+    units: wins + refunds (rolled-back bets) - bets, read from the ledger as the sum of the game
+    postings' legs on the player's wallets (a bet's leg is negative, a win's or a refund's
+    positive). Deposits, withdrawals, staff adjustments and demo play are not results of play.
+    Currencies the player has not played in since are left out."""
+    rows = (
+        LedgerEntry.objects.filter(
+            wallet__player_id=player_id,
+            wallet__mode=Mode.REAL,
+            transaction__kind__in=[
+                LedgerTransaction.Kind.BET,
+                LedgerTransaction.Kind.WIN,
+                LedgerTransaction.Kind.ROLLBACK,
+            ],
+            transaction__created_at__gte=since,
+        )
+        .values_list("wallet__currency_id")
+        .annotate(total=Sum("amount"))
+        .order_by("wallet__currency_id")
+    )
+    return dict(rows)
 
 
 def house_account_balance(account: HouseAccount) -> int:

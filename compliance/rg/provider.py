@@ -14,7 +14,8 @@ from casino.responsible_gaming import RgBetState, RgRefusal
 from compliance.models import RgEvent, RgLimit
 from compliance.rg.exclusions import exclusion_refusal_from, exclusions_in_force
 from compliance.rg.launch import launch_refusal
-from compliance.rg.state import LimitRow, RgState
+from compliance.rg.playing import minutes_in_force
+from compliance.rg.state import RgState
 from compliance.rg.totals import state_read, totals_add
 from compliance.services import rg_event_record
 from wallet.models import Wallet
@@ -27,7 +28,7 @@ class ComplianceResponsibleGaming:
     """Implements casino.responsible_gaming.ResponsibleGaming."""
 
     def play_refusal(self, *, player_id: int, at: datetime) -> RgRefusal | None:
-        """A new session: cool-off, self-exclusion, then the external register (launch.py)."""
+        """A new session: cool-off, self-exclusion, session time, then the external register (launch.py)."""
         return launch_refusal(player_id=player_id, at=at)
 
     def bet_state(
@@ -64,10 +65,7 @@ class ComplianceResponsibleGaming:
 
     def reality_check_seconds(self, *, player_id: int, at: datetime) -> int | None:
         """The player's reality-check interval, for the launch answer; None: none set."""
-        row = RgLimit.objects.filter(player_id=player_id, kind=RgLimit.Kind.REALITY_CHECK).first()
-        minutes = (
-            LimitRow(row.kind, "", None, row.amount, row.pending_amount, row.pending_at).in_force(at) if row else None
-        )
+        minutes = minutes_in_force(player_id=player_id, kind=RgLimit.Kind.REALITY_CHECK, at=at)
         return minutes * 60 if minutes is not None else None
 
 

@@ -43,6 +43,17 @@ class LimitRow:
         return self.amount
 
 
+def session_time_refusal(minutes: int | None, play_started_at: datetime | None, at: datetime) -> RgRefusal | None:
+    """The session-time rule, for a bet and a launch alike: refused once the player's playing
+    session (casino/playing.py), begun at `play_started_at`, has lasted the limit. None: no
+    limit, or no playing session."""
+    if minutes is None or play_started_at is None:
+        return None
+    if at >= play_started_at + timedelta(minutes=minutes):
+        return RgRefusal.because(RgReason.SESSION_TIME, f"the session-time limit of {minutes} minutes is reached")
+    return None
+
+
 @dataclass(frozen=True)
 class Totals:
     wagered: int = 0
@@ -65,12 +76,9 @@ class RgState:
     def bet_refusal(self, *, amount: int, at: datetime) -> RgRefusal | None:
         if self.exclusion is not None:
             return self.exclusion
-        minutes = self.minutes(Kind.SESSION_TIME, at)
-        if minutes is not None and self.session_started_at is not None:
-            if at >= self.session_started_at + timedelta(minutes=minutes):
-                return RgRefusal.because(
-                    RgReason.SESSION_TIME, f"the session-time limit of {minutes} minutes is reached"
-                )
+        refusal = session_time_refusal(self.minutes(Kind.SESSION_TIME, at), self.session_started_at, at)
+        if refusal is not None:
+            return refusal
         if amount <= 0:  # a free or zero bet stakes nothing: it uses no limit
             return None
         return self._money_refusal((Kind.LOSS, Kind.WAGER), amount=amount, at=at, what="bet")

@@ -73,8 +73,8 @@ def test_a_bet_after_the_session_time_limit_is_refused(native, call, player, ses
     rg_limit_set(player=player, kind="session_time", amount=30)
     assert native.post("bet", call("bet", transaction_id="b-1", amount=100)).status_code == 200
 
-    # when the session began 30 minutes ago
-    type(session).objects.filter(pk=session.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    # when the playing session (the sitting this game session is part of) began 30 minutes ago
+    type(session).objects.filter(pk=session.pk).update(play_started_at=timezone.now() - timedelta(minutes=30))
     response = native.post("bet", call("bet", transaction_id="b-2", amount=100))
 
     assert response.status_code == 403 and response.json()["rg_reason"] == "SESSION_TIME"

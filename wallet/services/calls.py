@@ -150,7 +150,9 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 wallet_id=wallet.pk,
                 currency=wallet.currency_id,
                 at=at,
-                session_started_at=session.created_at,
+                # The player's playing session, not this game session: a relaunch does not reset
+                # the session-time clock (casino/playing.py). An attribute of the row read above.
+                session_started_at=session.play_started_at,
             )
             known.at = at
         try:
