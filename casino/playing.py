@@ -21,14 +21,24 @@ from casino.models import GameSession
 
 
 def play_start_after(
-    *, previous_created_at: datetime | None, previous_play_started_at: datetime | None, at: datetime, gap: timedelta
+    *,
+    previous_created_at: datetime | None,
+    previous_play_started_at: datetime | None,
+    at: datetime,
+    gap: timedelta,
+    last_money_call_at: datetime | None = None,
 ) -> datetime | None:
     """The start of the playing session still current at `at`, given the player's latest game
-    session (when it was opened and the playing session it belonged to); None when there is none
-    (no session yet, or the latest one was opened more than `gap` before `at`). Pure."""
+    session (when it was opened and the playing session it belonged to) and their latest money
+    call; None when there is none (no session yet, or no activity within `gap` before `at`).
+
+    The break is counted from the player's last activity, the later of the two: a player who
+    plays on in one game session past the limit and then relaunches is still in the same
+    sitting, so the relaunch does not restart the clock. Pure."""
     if previous_created_at is None or previous_play_started_at is None:
         return None
-    if at - previous_created_at > gap:
+    last_active = max(previous_created_at, last_money_call_at or previous_created_at)
+    if at - last_active > gap:
         return None
     return previous_play_started_at
 
@@ -37,10 +47,11 @@ def session_break() -> timedelta:
     return timedelta(seconds=settings.RG_SESSION_BREAK_SECONDS)
 
 
-def current_play_start(*, player_id: int, at: datetime) -> datetime | None:
+def current_play_start(*, player_id: int, at: datetime, last_money_call_at: datetime | None = None) -> datetime | None:
     """The start of the player's playing session current at `at` (the one a session opened now
     would join), or None. One indexed read: the player's latest game session, on the
-    (player, -created_at) index."""
+    (player, -created_at) index; the caller brings the player's latest money call (a wallet
+    read: wallet.selectors.player_last_money_call_at), which the ground floor cannot make."""
     latest = (
         GameSession.objects.filter(player_id=player_id, created_at__lte=at)
         .order_by("-created_at")
@@ -49,5 +60,9 @@ def current_play_start(*, player_id: int, at: datetime) -> datetime | None:
     )
     created_at, play_started_at = latest if latest is not None else (None, None)
     return play_start_after(
-        previous_created_at=created_at, previous_play_started_at=play_started_at, at=at, gap=session_break()
+        previous_created_at=created_at,
+        previous_play_started_at=play_started_at,
+        at=at,
+        gap=session_break(),
+        last_money_call_at=last_money_call_at,
     )

@@ -6,6 +6,7 @@ from django.utils import timezone
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
 from casino.playing import current_play_start
 from games.models import Game, GameLaunch
+from wallet.selectors import player_last_money_call_at
 from wallet.services import demo_wallet_top_up, wallet_open
 
 DEFAULT_SESSION_TTL_SECONDS = 600
@@ -72,7 +73,10 @@ def session_open(
             currency_id=wallet.currency_id,
             mode=mode,
             expires_at=GameSession.expiry_from_now(ttl_seconds),
-            play_started_at=current_play_start(player_id=player.pk, at=now) or now,
+            play_started_at=current_play_start(
+                player_id=player.pk, at=now, last_money_call_at=player_last_money_call_at(player_id=player.pk)
+            )
+            or now,
         )
         if game is not None:
             GameLaunch.objects.create(session=session, game=game)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from casino.models import GameSession, Mode
 from wallet.models import (
     DEFAULT_RISK_LIMITS,
+    AggregatorTransaction,
     GameRound,
     HouseAccount,
     LedgerEntry,
@@ -143,3 +144,14 @@ def wins_without_bet_today(*, aggregator_id: int) -> dict[str, int]:
     """The aggregator's total of wins without a bet so far this UTC day, per currency."""
     days = WinsWithoutBetDay.objects.filter(aggregator_id=aggregator_id, day=timezone.now().date())
     return dict(days.values_list("currency_id", "total"))
+
+
+def player_last_money_call_at(*, player_id: int) -> datetime | None:
+    """When the player's latest bet, win or rollback reached us (any wallet), or None: what
+    keeps their playing session going (casino/playing.py). Read at launch, never on a bet."""
+    return (
+        AggregatorTransaction.objects.filter(wallet__player_id=player_id)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )

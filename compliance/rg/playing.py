@@ -15,7 +15,7 @@ from casino.playing import current_play_start
 from casino.responsible_gaming import RgRefusal
 from compliance.models import RgLimit
 from compliance.rg.state import LimitRow, session_time_refusal
-from wallet.selectors import player_net_result
+from wallet.selectors import player_last_money_call_at, player_net_result
 
 
 def minutes_in_force(*, player_id: int, kind: str, at: datetime) -> int | None:
@@ -32,7 +32,13 @@ def session_time_launch_refusal(*, player_id: int, at: datetime) -> RgRefusal | 
     minutes = minutes_in_force(player_id=player_id, kind=RgLimit.Kind.SESSION_TIME, at=at)
     if minutes is None:
         return None
-    return session_time_refusal(minutes, current_play_start(player_id=player_id, at=at), at)
+    return session_time_refusal(
+        minutes,
+        current_play_start(
+            player_id=player_id, at=at, last_money_call_at=player_last_money_call_at(player_id=player_id)
+        ),
+        at,
+    )
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,9 @@ class PlayingSession:
 def playing_session_of(*, player_id: int, at: datetime) -> PlayingSession | None:
     """The player's playing session current at `at`, or None when they are not playing (no game
     session opened within the break, casino/playing.py)."""
-    started = current_play_start(player_id=player_id, at=at)
+    started = current_play_start(
+        player_id=player_id, at=at, last_money_call_at=player_last_money_call_at(player_id=player_id)
+    )
     if started is None:
         return None
     limit = minutes_in_force(player_id=player_id, kind=RgLimit.Kind.SESSION_TIME, at=at)

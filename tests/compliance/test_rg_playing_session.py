@@ -109,6 +109,20 @@ def test_a_launch_after_a_31_minute_break_starts_a_new_playing_session(alice, ag
     assert before <= second.play_started_at <= second.created_at
 
 
+def test_playing_on_in_one_session_past_the_break_then_relaunching_keeps_the_sitting(native, player, aggregator):
+    # given a game launched 40 minutes ago (longer than the break) and played in until now
+    first = open_session(player, aggregator)
+    move_back(player, 40)
+    first.refresh_from_db()
+    assert native.post("bet", bet_body(first, "b-1", 100)).status_code == 200
+
+    # when the player relaunches
+    relaunched = open_session(player, aggregator)
+
+    # then the relaunch joins the sitting: the break counts from the last bet, not the last launch
+    assert relaunched.play_started_at == first.play_started_at
+
+
 # --- The limit at bet and at launch -----------------------------------------------------------------
 
 
