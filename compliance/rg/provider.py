@@ -7,12 +7,10 @@ self-exclusion, external registers) are asked through the one provider below.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from casino.responsible_gaming import RgBetState, RgRefusal
 from compliance.models import RgEvent, RgLimit
-from compliance.rg.exclusions import exclusion_refusal_from, exclusions_in_force
 from compliance.rg.launch import launch_refusal
 from compliance.rg.playing import minutes_in_force
 from compliance.rg.state import RgState
@@ -34,16 +32,11 @@ class ComplianceResponsibleGaming:
     def bet_state(
         self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
     ) -> RgBetState | None:
-        """One query (limits and this currency's totals); called under the wallet lock, only for
-        players with RG state (Player.has_rg_state), so the totals it reads are exact."""
-        state = state_read(player_id=player_id, currency=currency, at=at, session_started_at=session_started_at)
-        # The exclusion that holds at `at` (cool-off, self-exclusion), so that one starting while
-        # the player is in a game refuses the next bet. Never the external register: no HTTP
-        # call under the wallet lock (a launch asked it).
-        exclusion = exclusion_refusal_from(exclusions_in_force(player_id=player_id, at=at), at)
-        if exclusion is not None:
-            state = replace(state, exclusion=exclusion)
-        return state
+        """One query (limits, this currency's totals, the exclusions in force: totals.py); called
+        under the wallet lock, only for players with RG state (Player.has_rg_state), so the
+        totals it reads are exact. Never the external register: no HTTP call under the wallet
+        lock (a launch asked it)."""
+        return state_read(player_id=player_id, currency=currency, at=at, session_started_at=session_started_at)
 
     def record_money(
         self, *, state: RgBetState | None, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime

@@ -1,8 +1,9 @@
 """The two statements responsible gaming adds to a money call, written out (like wallet/rows.py,
-and through its prepared-statement cursor): a bet reads the player's limits and this currency's
-totals in one round trip, and an applied bet, win, rollback or deposit adds itself to the
-current periods' totals in one upsert. Both run under the wallet's lock, which serialises every
-money call of the player in that currency, so the totals are exact without a lock of their own.
+and through its prepared-statement cursor): a bet reads the player's limits, this currency's
+totals and the exclusions in force in one statement, and an applied bet, win, rollback or
+deposit adds itself to the current periods' totals in one upsert. Both run under the wallet's
+lock, which serialises every money call of the player in that currency, so the totals are exact
+without a lock of their own.
 Table and column names come from the models; tests/compliance/test_rg_totals.py checks the
 statements against the ORM.
 """
@@ -12,7 +13,8 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from compliance.models import RgLimit, RgPeriodTotal
+from compliance.models import RgExclusion, RgLimit, RgPeriodTotal
+from compliance.rg.exclusions import ExclusionSpan, exclusion_refusal_from
 from compliance.rg.periods import Period, operator_tz, period_start
 from compliance.rg.state import LimitRow, RgState, Totals
 from wallet import rows
@@ -24,17 +26,22 @@ def _c(model, name: str) -> str:
 
 @functools.cache
 def _read_sql() -> str:
-    lim, tot = RgLimit._meta.db_table, RgPeriodTotal._meta.db_table
+    lim, tot, exc = RgLimit._meta.db_table, RgPeriodTotal._meta.db_table, RgExclusion._meta.db_table
     l_, t_ = functools.partial(_c, RgLimit), functools.partial(_c, RgPeriodTotal)
-    # One statement, two arms of one row shape; the totals' arm is told apart by an empty kind
-    # (a limit always has one). Each arm is an equality on a unique index's leading columns.
+    x_ = functools.partial(_c, RgExclusion)
+    # One statement, three arms of one row shape, told apart by the first column: "l" a limit,
+    # "t" a total, "x" an exclusion in force. Each arm is an equality on an index's leading
+    # columns (the exclusions': rg_exclusion_player_end).
     return (
-        f"SELECT l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"  # noqa: S608
-        f" l.{l_('pending_amount')}, l.{l_('pending_at')}, NULL::bigint"
+        f"SELECT 'l', l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"  # noqa: S608
+        f" l.{l_('pending_amount')}, l.{l_('pending_at')}, NULL::bigint, NULL::timestamptz"
         f" FROM {lim} l WHERE l.{l_('player')} = %s"
-        f" UNION ALL SELECT '', t.{t_('period')}, NULL, t.{t_('wagered')}, t.{t_('net_loss')},"
-        f" t.{t_('starts_at')}, t.{t_('deposited')} FROM {tot} t"
+        f" UNION ALL SELECT 't', NULL, t.{t_('period')}, NULL, t.{t_('wagered')}, t.{t_('net_loss')},"
+        f" t.{t_('starts_at')}, t.{t_('deposited')}, NULL FROM {tot} t"
         f" WHERE t.{t_('player')} = %s AND t.{t_('currency')} = %s AND t.{t_('starts_at')} IN (%s, %s, %s)"
+        f" UNION ALL SELECT 'x', x.{x_('kind')}, NULL, NULL, NULL, NULL, x.{x_('starts_at')}, NULL,"
+        f" x.{x_('ends_at')} FROM {exc} x WHERE x.{x_('player')} = %s AND x.{x_('starts_at')} <= %s"
+        f" AND (x.{x_('ends_at')} IS NULL OR x.{x_('ends_at')} > %s)"
     )
 
 
@@ -58,19 +65,45 @@ def current_starts(at: datetime) -> dict[str, datetime]:
     return {period: period_start(period, at, tz) for period in Period}
 
 
-def state_read(*, player_id: int, currency: str, at: datetime, session_started_at: datetime | None = None) -> RgState:
-    """The player's limits (every currency) and `currency`'s totals of the periods current at `at`."""
+def state_query(*, player_id: int, currency: str, at: datetime) -> tuple[str, list]:
+    """The statement state_read sends, and its parameters: for a caller that sends it in a
+    round trip of its own making (state_from reads its rows)."""
     starts = current_starts(at)
-    with rows.cursor() as cursor:
-        cursor.execute(_read_sql(), [player_id, player_id, currency, *starts.values()])
-        found = cursor.fetchall()
-    limits, totals = [], {}
-    for kind, period, limit_currency, a, b, when, deposited in found:
-        if kind:
+    return _read_sql(), [player_id, player_id, currency, *starts.values(), player_id, at, at]
+
+
+def state_from(
+    found: list[tuple], *, currency: str, at: datetime, session_started_at: datetime | None = None
+) -> RgState:
+    """The RgState of state_query's rows."""
+    starts = current_starts(at)
+    limits, totals, exclusions = [], {}, []
+    for arm, kind, period, limit_currency, a, b, when, deposited, ends_at in found:
+        if arm == "l":
             limits.append(LimitRow(kind, period, limit_currency, a, b, when))
+        elif arm == "x":
+            exclusions.append(ExclusionSpan(kind, when, ends_at))
         elif starts.get(period) == when:  # a day row may share its start with the week's
             totals[period] = Totals(wagered=a, net_loss=b, deposited=deposited)
-    return RgState(currency=currency, limits=tuple(limits), totals=totals, session_started_at=session_started_at)
+    return RgState(
+        currency=currency,
+        limits=tuple(limits),
+        totals=totals,
+        session_started_at=session_started_at,
+        # The exclusion that holds at `at` (cool-off, self-exclusion), so that one starting
+        # while the player is in a game refuses the next bet.
+        exclusion=exclusion_refusal_from(exclusions, at),
+    )
+
+
+def state_read(*, player_id: int, currency: str, at: datetime, session_started_at: datetime | None = None) -> RgState:
+    """The player's limits (every currency), `currency`'s totals of the periods current at `at`,
+    and the exclusions in force at `at`: one prepared statement."""
+    sql, params = state_query(player_id=player_id, currency=currency, at=at)
+    with rows.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return state_from(found, currency=currency, at=at, session_started_at=session_started_at)
 
 
 # What each applied money movement adds to (wagered, net_loss, deposited).

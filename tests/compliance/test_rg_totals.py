@@ -1,10 +1,11 @@
 """The hand-written statements of compliance/rg/totals.py read and write what the ORM would."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from compliance.models import RgLimit, RgPeriodTotal
+from compliance.models import RgExclusion, RgLimit, RgPeriodTotal
+from compliance.rg.exclusions import exclusion_refusal_from, exclusions_in_force
 from compliance.rg.periods import Period, operator_tz, period_start
 from compliance.rg.state import LimitRow, Totals
 from compliance.rg.totals import state_read, totals_add
@@ -44,3 +45,27 @@ def test_the_read_gives_every_limit_and_only_this_currencys_current_totals(playe
         "week": Totals(wagered=59, net_loss=59),
         "month": Totals(wagered=59, net_loss=59),
     }
+
+
+def test_the_read_finds_the_exclusions_in_force_the_orm_finds_at_their_edges(player):
+    # Given exclusions ended, ending now, starting now, not yet started, and one with no end
+    hour = timedelta(hours=1)
+    for kind, term, starts_at, ends_at in (
+        ("cool_off", "P1D", AT - 30 * hour, AT - 6 * hour),  # over
+        ("cool_off", "P1D", AT - 24 * hour, AT),  # ends exactly now: over
+        ("cool_off", "P2D", AT, AT + 48 * hour),  # starts exactly now: in force
+        ("self_exclusion", "permanent", AT + hour, None),  # not yet
+    ):
+        RgExclusion.objects.create(
+            player=player, kind=kind, term=term, starts_at=starts_at, ends_at=ends_at, source="player"
+        )
+
+    # When the bet's state is read at times around those edges
+    for at in (AT, AT + 2 * hour, AT - 12 * hour, AT - 31 * hour):
+        state = state_read(player_id=player.pk, currency="EUR", at=at)
+
+        # Then its exclusion is the refusal the ORM's read of the exclusions in force gives
+        assert state.exclusion == exclusion_refusal_from(exclusions_in_force(player_id=player.pk, at=at), at)
+    assert state_read(player_id=player.pk, currency="EUR", at=AT).exclusion.rg_reason == "COOL_OFF"
+    assert state_read(player_id=player.pk, currency="EUR", at=AT + 2 * hour).exclusion.rg_reason == "SELF_EXCLUDED"
+    assert state_read(player_id=player.pk, currency="EUR", at=AT - 31 * hour).exclusion is None
