@@ -162,14 +162,15 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             # LOCAL_CACHE_DIR: `make test` keeps its own, apart from a running `make run`.
-            "LOCATION": env.path("LOCAL_CACHE_DIR", default=BASE_DIR / "var" / "cache"),
+            "LOCATION": Path(env("LOCAL_CACHE_DIR", default=str(BASE_DIR / "var" / "cache"))),
         }
     }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     # Local broker for `make run` without Redis: queues are files shared by web, worker, beat.
-    _broker_dir = BASE_DIR / "var" / "celery-broker"
+    # LOCAL_BROKER_DIR: `make test` queues in a folder of its own, never in `make run`'s.
+    _broker_dir = Path(env("LOCAL_BROKER_DIR", default=str(BASE_DIR / "var" / "celery-broker")))
     for _folder in ("processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -8,7 +8,7 @@ var/postgres-test (scripts/local_db.py), stopped when the command ends.
 
 Redis: TEST_REDIS_URL (default redis://127.0.0.1:6379/15) when it answers PING. Where none
 answers, REDIS_URL is left empty: the tests run with a file cache of their own (var/cache-test)
-and an in-memory Celery broker (never `make run`'s queue in var/), and the tests that need Redis
+and a Celery queue folder of their own (var/celery-broker-test, never `make run`'s), and the tests that need Redis
 itself are skipped, or fail under CI=true (tests/conftest.py, `redis_url`).
 """
 
@@ -45,8 +45,8 @@ def main(command: list[str]) -> int:
         if not redis_url:
             # Without Redis, `make run` keeps its queue and cache in var/: the tests must not
             # leave messages for its worker there (a task naming a test database's row) nor
-            # read its cache, so they queue in memory and cache in a folder of their own.
-            env.setdefault("CELERY_BROKER_URL", "memory://")
+            # read its cache, so they queue and cache in folders of their own.
+            env.setdefault("LOCAL_BROKER_DIR", str(ROOT / "var" / "celery-broker-test"))
             env.setdefault("LOCAL_CACHE_DIR", str(ROOT / "var" / "cache-test"))
         return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
     except KeyboardInterrupt:
