@@ -16,14 +16,8 @@ from compliance.rg.limits import LimitInvalid, check_limit_shape, rg_limit_set
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
-@admin.register(LoginAttempt)
-class LoginAttemptAdmin(admin.ModelAdmin):
-    """The record of staff logins: read-only, nobody edits an audit trail."""
-
-    list_display = ["attempted_at", "username", "ip_address", "outcome"]
-    list_filter = ["outcome"]
-    search_fields = ["username", "ip_address"]
-    date_hierarchy = "attempted_at"
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An audit record: nobody adds, edits or deletes one by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -33,6 +27,16 @@ class LoginAttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(ReadOnlyAdmin):
+    """The record of staff logins: read-only, nobody edits an audit trail."""
+
+    list_display = ["attempted_at", "username", "ip_address", "outcome"]
+    list_filter = ["outcome"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempted_at"
 
 
 # --- Responsible-gaming limits ----------------------------------------------------------------
@@ -205,19 +209,6 @@ class RgExclusionAdmin(admin.ModelAdmin):
             "{} &middot; {} {} {}",
             ((f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.get_kind_display(), e.reason, e.staff or "") for e in events),
         )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An audit record: nobody adds, edits or deletes one by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RgEvent)
