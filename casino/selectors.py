@@ -15,6 +15,14 @@ def active_aggregator(*, protocol: str, key_id: str | None = None, code: str | N
     return Aggregator.objects.filter(is_active=True, protocol=protocol, **lookup).first()
 
 
+def player_find(*, external_id: str) -> Player | None:
+    """The player aggregators and the front end name by `external_id`, or None. An id holding
+    NUL names nobody (PostgreSQL text cannot hold it): None, not a database error."""
+    if "\x00" in external_id:
+        return None
+    return Player.objects.filter(external_id=external_id).first()
+
+
 _exponents: dict[str, int] = {}
 
 

@@ -23,6 +23,7 @@ from casino import responsible_gaming
 from casino.errors import ErrorCode
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
 from casino.rules import player_may_launch
+from casino.selectors import player_find
 from casino.signing import canonical_query, launch_signature, secret_matches
 from games.models import Game
 from games.selectors import game_certified
@@ -87,7 +88,7 @@ def launch_create(
     """
     now = time.time() if now is None else now
     country = country.upper()
-    player = Player.objects.filter(external_id=player_id).first()
+    player = player_find(external_id=player_id)
     if player is None:
         raise LaunchError(ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
     # The rule a bet asks too (casino/rules.py), with the RG app's answer for a new session.

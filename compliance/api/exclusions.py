@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from casino.errors import ErrorCode
 from casino.frontend_api import ERRORS, ErrorResponse, FrontendView, error
 from casino.models import Player
+from casino.selectors import player_find
 from compliance.models import RgExclusion
 from compliance.rg.exclusion_services import ExclusionRefused, cool_off_shorten, exclusion_start
 from compliance.rg.exclusions import (
@@ -74,7 +75,7 @@ class ExclusionView(FrontendView):
     kind: str = ""
 
     def player_or_error(self, player_id: str) -> Player | Response:
-        player = Player.objects.filter(external_id=player_id).first()
+        player = player_find(external_id=player_id)
         return player or error(404, ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
 
     def start(self, player_id: str, term: str) -> Response:

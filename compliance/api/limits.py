@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from casino.errors import ErrorCode
 from casino.frontend_api import ErrorResponse, FrontendView, error
 from casino.models import Player
+from casino.money import MINOR_UNITS_MAX
+from casino.selectors import player_find
 from compliance.models import RgLimit
 from compliance.rg.limits import LimitInvalid, LimitView, rg_limit_set, rg_limits_of
 from compliance.rg.periods import Period
@@ -28,6 +30,8 @@ class LimitRequest(serializers.Serializer):
     )
     amount = serializers.IntegerField(
         min_value=0,
+        # The column is bigint: a larger number is a 400 here, not a database error.
+        max_value=MINOR_UNITS_MAX,
         allow_null=True,
         help_text="Minor units of the currency (money limits) or minutes (session_time, reality_check). "
         "null lifts the limit (after the loosening delay).",
@@ -95,7 +99,7 @@ class LimitsView(FrontendView):
         tags=["front end: responsible gaming"],
     )
     def get(self, request, player_id: str):
-        player = Player.objects.filter(external_id=player_id).first()
+        player = player_find(external_id=player_id)
         if player is None:
             return error(404, ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
         return Response(_limits_body(player))
@@ -123,7 +127,7 @@ class LimitsView(FrontendView):
         body = LimitRequest(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        player = Player.objects.filter(external_id=player_id).first()
+        player = player_find(external_id=player_id)
         if player is None:
             return error(404, ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
         try:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from casino.errors import ErrorCode
 from casino.frontend_api import FrontendView, error
-from casino.models import Player
+from casino.selectors import player_find
 from compliance.api.limits import ERRORS
 from compliance.rg.playing import playing_session_of
 
@@ -66,7 +66,7 @@ class PlayingSessionView(FrontendView):
         ],
     )
     def get(self, request, player_id: str):
-        player = Player.objects.filter(external_id=player_id).first()
+        player = player_find(external_id=player_id)
         if player is None:
             return error(404, ErrorCode.PLAYER_NOT_FOUND, f"no player {player_id!r}")
         playing = playing_session_of(player_id=player.pk, at=timezone.now())

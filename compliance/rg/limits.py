@@ -32,6 +32,9 @@ def _describe(row: RgLimit) -> dict:
     return {"kind": row.kind, "period": row.period, "currency": row.currency_id}
 
 
+MAX_MINUTES = 7 * 24 * 60
+
+
 def check_limit_shape(*, kind: str, period: str, currency: str | None, amount: int | None) -> None:
     if kind in RgLimit.MONEY_KINDS:
         if period not in Period.values:
@@ -45,6 +48,9 @@ def check_limit_shape(*, kind: str, period: str, currency: str | None, amount: i
             raise LimitInvalid(f"a {kind} limit is per player: no period, no currency")
         if amount is not None and amount < 1:
             raise LimitInvalid("a time limit is at least 1 minute")
+        if amount is not None and amount > MAX_MINUTES:
+            # A week is already no limit; past it the time arithmetic of every bet would overflow.
+            raise LimitInvalid(f"a time limit is at most {MAX_MINUTES} minutes (one week)")
     else:
         raise LimitInvalid(f"unknown limit kind {kind!r}")
 
