@@ -11,3 +11,8 @@ class ComplianceConfig(AppConfig):
         from compliance.rg.provider import ComplianceResponsibleGaming
 
         responsible_gaming.register(ComplianceResponsibleGaming())
+
+        # The player's RG state on the player page (casino/backoffice.py).
+        from compliance import backoffice
+
+        backoffice.register()

@@ -49,3 +49,12 @@ def risk_refusal_summary(record: AggregatorTransaction) -> str:
         f" {record.request.get('currency', '')} minor units ({record.spin_type}) for player"
         f" {record.request.get('player_id', '')} refused: {record.message}"
     )
+
+
+@shared_task(name="wallet.advance_rollups")
+def advance_rollups() -> dict[str, int]:
+    """Add new ledger rows and call records to the dashboard's rollups (safe twice: the
+    watermark's lock, wallet/services/rollups.py)."""
+    from wallet.services.rollups import rollups_advance
+
+    return rollups_advance()
