@@ -99,9 +99,11 @@ def _add_context_headers(headers=None, **_):
 
 def _restore_context(task=None, **_):
     request = getattr(task, "request", None)
-    # Celery puts a message's own headers on the task's request (eager runs have none).
-    request_id_var.set(getattr(request, HEADER_REQUEST_ID, None) or "")
-    trace_id_var.set(getattr(request, HEADER_TRACE_ID, None) or "")
+    # Celery puts a message's own headers on the task's request as attributes (some versions
+    # under `request.headers` instead); eager runs have none.
+    nested = getattr(request, "headers", None) or {}
+    request_id_var.set(getattr(request, HEADER_REQUEST_ID, None) or nested.get(HEADER_REQUEST_ID) or "")
+    trace_id_var.set(getattr(request, HEADER_TRACE_ID, None) or nested.get(HEADER_TRACE_ID) or "")
 
 
 def _clear_context(**_):

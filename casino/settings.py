@@ -324,6 +324,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Wallet -----------------------------------------------------------------------------
+# The real wallet a player created in the admin gets (more can be added on the player's page).
+DEFAULT_WALLET_CURRENCY = env("DEFAULT_WALLET_CURRENCY", default="EUR")
 # Play money a demo wallet is topped up to when a demo session opens, in major units.
 DEMO_BALANCE_MAJOR_UNITS = env.int("DEMO_BALANCE_MAJOR_UNITS", default=1000)
 

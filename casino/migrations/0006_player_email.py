@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casino', '0005_game_session_play_started_at'),
+        ("casino", "0005_game_session_play_started_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalplayer',
-            name='email',
-            field=models.EmailField(blank=True, db_default='', db_index=True, default='', max_length=254),
+            model_name="historicalplayer",
+            name="email",
+            field=models.EmailField(blank=True, db_default="", db_index=True, default="", max_length=254),
         ),
         migrations.AddField(
-            model_name='player',
-            name='email',
-            field=models.EmailField(blank=True, db_default='', db_index=True, default='', max_length=254),
+            model_name="player",
+            name="email",
+            field=models.EmailField(blank=True, db_default="", db_index=True, default="", max_length=254),
         ),
     ]

@@ -5,67 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casino', '0006_player_email'),
-        ('wallet', '0004_call_elapsed_time'),
+        ("casino", "0006_player_email"),
+        ("wallet", "0004_call_elapsed_time"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupWatermark',
+            name="RollupWatermark",
             fields=[
-                ('source', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('last_id', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("source", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("last_id", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='ActivePlayerHour',
+            name="ActivePlayerHour",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hour', models.DateTimeField()),
-                ('player', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.player')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hour", models.DateTimeField()),
+                (
+                    "player",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.player"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('hour', 'player'), name='active_player_hour_unique')],
+                "constraints": [models.UniqueConstraint(fields=("hour", "player"), name="active_player_hour_unique")],
             },
         ),
         migrations.CreateModel(
-            name='CallMinute',
+            name="CallMinute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minute', models.DateTimeField()),
-                ('calls', models.BigIntegerField(default=0)),
-                ('refused', models.BigIntegerField(default=0)),
-                ('timed', models.BigIntegerField(default=0, help_text='Calls with a recorded time.')),
-                ('le_5ms', models.BigIntegerField(default=0)),
-                ('le_10ms', models.BigIntegerField(default=0)),
-                ('le_25ms', models.BigIntegerField(default=0)),
-                ('le_50ms', models.BigIntegerField(default=0)),
-                ('le_100ms', models.BigIntegerField(default=0)),
-                ('le_250ms', models.BigIntegerField(default=0)),
-                ('le_1000ms', models.BigIntegerField(default=0)),
-                ('aggregator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.aggregator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("minute", models.DateTimeField()),
+                ("calls", models.BigIntegerField(default=0)),
+                ("refused", models.BigIntegerField(default=0)),
+                ("timed", models.BigIntegerField(default=0, help_text="Calls with a recorded time.")),
+                ("le_5ms", models.BigIntegerField(default=0)),
+                ("le_10ms", models.BigIntegerField(default=0)),
+                ("le_25ms", models.BigIntegerField(default=0)),
+                ("le_50ms", models.BigIntegerField(default=0)),
+                ("le_100ms", models.BigIntegerField(default=0)),
+                ("le_250ms", models.BigIntegerField(default=0)),
+                ("le_1000ms", models.BigIntegerField(default=0)),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.aggregator"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('minute', 'aggregator'), name='call_minute_unique')],
+                "constraints": [models.UniqueConstraint(fields=("minute", "aggregator"), name="call_minute_unique")],
             },
         ),
         migrations.CreateModel(
-            name='MoneyMinute',
+            name="MoneyMinute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minute', models.DateTimeField()),
-                ('bets', models.BigIntegerField(default=0, help_text='Bets posted.')),
-                ('bet_amount', models.BigIntegerField(default=0)),
-                ('win_amount', models.BigIntegerField(default=0)),
-                ('rollback_amount', models.BigIntegerField(default=0, help_text='Bets refunded by rollbacks.')),
-                ('aggregator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.aggregator')),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("minute", models.DateTimeField()),
+                ("bets", models.BigIntegerField(default=0, help_text="Bets posted.")),
+                ("bet_amount", models.BigIntegerField(default=0)),
+                ("win_amount", models.BigIntegerField(default=0)),
+                ("rollback_amount", models.BigIntegerField(default=0, help_text="Bets refunded by rollbacks.")),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.aggregator"
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.currency"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('minute', 'aggregator', 'currency'), name='money_minute_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("minute", "aggregator", "currency"), name="money_minute_unique")
+                ],
             },
         ),
     ]

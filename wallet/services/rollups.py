@@ -31,9 +31,9 @@ CALLS = "wallet_aggregatortransaction"
 MONEY_SELECT = """
 SELECT date_trunc('minute', t.created_at) AS minute, t.aggregator_id, t.currency_id,
        count(*) FILTER (WHERE t.kind = 'bet') AS bets,
-       coalesce(sum(-e.amount) FILTER (WHERE t.kind = 'bet'), 0) AS bet_amount,
-       coalesce(sum(e.amount) FILTER (WHERE t.kind = 'win'), 0) AS win_amount,
-       coalesce(sum(e.amount) FILTER (WHERE t.kind = 'rollback'), 0) AS rollback_amount
+       coalesce(sum(-e.amount) FILTER (WHERE t.kind = 'bet'), 0)::bigint AS bet_amount,
+       coalesce(sum(e.amount) FILTER (WHERE t.kind = 'win'), 0)::bigint AS win_amount,
+       coalesce(sum(e.amount) FILTER (WHERE t.kind = 'rollback'), 0)::bigint AS rollback_amount
   FROM wallet_ledgertransaction t
   JOIN wallet_ledgerentry e ON e.transaction_id = t.id AND e.wallet_id IS NOT NULL
  WHERE t.id > %s AND t.id <= %s AND t.mode = 'real' AND t.kind IN ('bet', 'win', 'rollback')
