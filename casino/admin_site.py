@@ -86,8 +86,7 @@ def _render_panel(panel: backoffice.DashboardPanel, request) -> dict:
         html = render_to_string(panel.template, panel.read(), request=request)
     except Exception:  # one broken panel must not take the dashboard down with it
         logger.exception("dashboard: panel %s failed", panel.key)
-        html = ""
-        return {"key": panel.key, "title": panel.title, "html": html, "failed": True}
+        return {"key": panel.key, "title": panel.title, "html": "", "failed": True}
     return {"key": panel.key, "title": panel.title, "html": html, "failed": False}
 
 

@@ -38,7 +38,7 @@ def queue_depth_samples():
     url = app.conf.broker_url or ""
     queue = app.conf.task_default_queue or "celery"
     if url.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
         yield {"queue": queue}, sum(1 for _ in folder.glob("*.msg"))
         return
     if url.startswith(("redis://", "rediss://")):

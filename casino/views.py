@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import FileResponse, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from casino.signing import secret_matches
@@ -82,7 +82,7 @@ def _broker() -> dict | None:
 
     url = app.conf.broker_url or ""
     if url.startswith("filesystem://"):
-        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
         if folder.is_dir():
             return None
         logger.error("readiness: the broker folder %s is missing", folder)
@@ -131,4 +131,6 @@ def home(request):
 
 def favicon(request):
     path = finders.find("casino/favicon.svg")
+    if not isinstance(path, str):
+        raise Http404("no favicon")
     return FileResponse(open(path, "rb"), content_type="image/svg+xml")  # noqa: SIM115 (FileResponse closes it)

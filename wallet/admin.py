@@ -56,7 +56,9 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 def _currency_of(entry: LedgerEntry):
-    return (entry.wallet or entry.house_account).currency
+    account = entry.wallet or entry.house_account  # exactly one of them (a CHECK constraint)
+    assert account is not None
+    return account.currency
 
 
 class EntryInline(ReadOnlyInline):

@@ -246,7 +246,7 @@ def rounds_section(player, query) -> dict:
         rounds = rounds.filter(pk=int(focus))
     page = Paginator(rounds.order_by("-id"), ROUNDS_PER_PAGE).get_page(query.get("page"))
     ids = [r.pk for r in page.object_list]
-    calls: dict[int, list] = defaultdict(list)
+    calls: dict[int | None, list] = defaultdict(list)
     for call in AggregatorTransaction.objects.filter(round_id__in=ids).order_by("id"):
         calls[call.round_id].append(call)
     entries: dict[int, list] = defaultdict(list)

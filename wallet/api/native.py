@@ -326,7 +326,7 @@ class NativeWalletView(APIView):
             protocol="native",
             endpoint=self.endpoint,
             aggregator=aggregator,
-            result=response.result_code,
+            result=getattr(response, "result_code", str(response.status_code)),
             started=self.received_at,
             transaction_id=data.get("transaction_id", ""),
         )
