@@ -31,6 +31,10 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     _HOST = socket.gethostname().replace("_", "-")
     values.ValueClass = values.MultiProcessValue(lambda: f"{_HOST}-{os.getpid()}")
 
+# METRICS_ENABLED=0 stops the wallet path counting (the bench's "no metrics" scenario measures
+# what counting costs, docs/benchmarks.md). Leave it on: /metrics then shows no wallet figures.
+ENABLED = os.environ.get("METRICS_ENABLED", "1") != "0"
+
 # Wallet callbacks are answered in milliseconds; the alert line is 100 ms (p99).
 LATENCY_BUCKETS = (0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 

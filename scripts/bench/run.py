@@ -20,8 +20,12 @@ Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), B
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
 workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
-BENCH_SCENARIOS (comma list, default all four), BENCH_PROFILE=1 (py-spy records the workers during
-the full-spread scenario; flame graph in var/bench/).
+BENCH_SCENARIOS (comma list, default the five above), BENCH_PROFILE=1 (py-spy records the workers
+during the full-spread scenario; flame graph in var/bench/).
+
+The cost of metrics, on demand: BENCH_SCENARIOS="full spread,full spread no metrics,full spread
+metrics again" runs the real mix counting, then with the server restarted with METRICS_ENABLED=0,
+then counting again, and prints with / without (target: within 3 %).
 """
 
 from __future__ import annotations
@@ -62,10 +66,17 @@ SCENARIOS = {
     "full spread": ("full", PLAYERS),
     "ceiling hot": ("ceiling", 1),
     "full hot": ("full", 1),
+    # The cost of /metrics on the money path: the same mix with the server counting nothing
+    # (METRICS_ENABLED=0), then counting again; compare with full spread (target: within 3 %).
+    "full spread no metrics": ("full", PLAYERS),
+    "full spread metrics again": ("full", PLAYERS),
     # Last: once set, the limits stay on every player for the rest of the run.
     "full spread rg": ("full", PLAYERS),
 }
-CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+# Scenarios served by a server started with other settings (restarted around them).
+SERVER_ENV = {"full spread no metrics": {"METRICS_ENABLED": "0"}}
+DEFAULT_SCENARIOS = ["ceiling spread", "full spread", "ceiling hot", "full hot", "full spread rg"]
+CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
 
 KEY_ID = "bench-key"
 SECRET = "bench-signing-secret"  # noqa: S105 - the throwaway bench database's aggregator
@@ -204,7 +215,7 @@ def ledger_totals() -> dict:
 # --- Server and load --------------------------------------------------------------------------
 
 
-def start_server() -> subprocess.Popen:
+def start_server(extra_env: dict | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "BENCH_ENDPOINTS": "1",
@@ -212,7 +223,11 @@ def start_server() -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
+        # Its own metrics folder: gunicorn.conf.py clears this host's files in it at start.
+        "PROMETHEUS_MULTIPROC_DIR": str(OUT / "prometheus"),
+        **(extra_env or {}),
     }
+    (OUT / "prometheus").mkdir(parents=True, exist_ok=True)
     command = [
         str(VENV_BIN / "gunicorn"),
         "casino.wsgi",
@@ -346,6 +361,14 @@ def report(results: dict) -> list[str]:
             f"{r['errors']:>8}"
         )
     verdicts = []
+    full, bare, again = (results.get(f"full spread{s}") for s in ("", " no metrics", " metrics again"))
+    if full and bare and bare["rps"]:
+        counted = [r["rps"] for r in (full, again) if r]
+        ratio = sum(counted) / len(counted) / bare["rps"]
+        verdicts.append(
+            f"full spread with metrics / without: {ratio:.3f} (mean of {len(counted)} runs with; target >= 0.97): "
+            f"{'MET' if ratio >= 0.97 else 'MISSED'}"
+        )
     full, rg = results.get("full spread"), results.get("full spread rg")
     if full and rg and full["rps"]:
         ratio = rg["rps"] / full["rps"]
@@ -395,6 +418,7 @@ def main() -> int:
     log(f"seeded {PLAYERS} players in {time.monotonic() - started:.0f} s")
 
     server = start_server()
+    server_env: dict = {}
     meter = CpuMeter(server)
     results = {}
     try:
@@ -403,6 +427,14 @@ def main() -> int:
             analyze()  # now that the money tables have rows
         for name in CHOSEN:
             target, players = SCENARIOS[name]
+            if SERVER_ENV.get(name, {}) != server_env:
+                stop_server(server)
+                server_env = SERVER_ENV.get(name, {})
+                log(f"restarting the server with {server_env or 'its usual settings'}")
+                server = start_server(server_env)
+                meter = CpuMeter(server)
+                if WARMUP:
+                    run_locust("full", PLAYERS, WARMUP, OUT / "warmup-restart")
             if name == "full spread rg":
                 from rg import set_rg_limits  # scripts/bench/rg.py, beside this script
 

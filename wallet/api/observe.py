@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
+from casino import metrics
 from casino.metrics import WALLET_ANSWERS, WALLET_REQUEST_SECONDS
 from casino.models import Aggregator
 
@@ -32,8 +33,9 @@ def wallet_call_observe(
 ) -> None:
     seconds = time.perf_counter() - started
     code = aggregator.code if aggregator is not None else UNAUTHENTICATED
-    WALLET_REQUEST_SECONDS.labels(protocol=protocol, aggregator=code, endpoint=endpoint).observe(seconds)
-    WALLET_ANSWERS.labels(protocol=protocol, aggregator=code, endpoint=endpoint, result=result).inc()
+    if metrics.ENABLED:
+        WALLET_REQUEST_SECONDS.labels(protocol=protocol, aggregator=code, endpoint=endpoint).observe(seconds)
+        WALLET_ANSWERS.labels(protocol=protocol, aggregator=code, endpoint=endpoint, result=result).inc()
     milliseconds = round(seconds * 1000, 2)
     logger.info(
         "wallet call %s %s %s %s: %s in %.2f ms",

@@ -17,6 +17,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from casino import responsible_gaming
+from casino import metrics
 from casino.metrics import LEDGER_POSTINGS, WALLET_LOCK_RETRIES
 from casino.models import Aggregator, GameSession, Mode, Player
 from casino.responsible_gaming import ResponsibleGaming, RgRefusal
@@ -91,7 +92,7 @@ def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
         logger.warning("wallet call %s %s: retryable database error: %s", call.kind, call.transaction_id, exc)
         WALLET_LOCK_RETRIES.labels(aggregator=call.aggregator.code).inc()
         raise RetryLater() from exc
-    if posted_kind:  # committed: counted once, never for a resend
+    if posted_kind and metrics.ENABLED:  # committed: counted once, never for a resend
         LEDGER_POSTINGS.labels(kind=posted_kind[0], mode=posted_kind[1]).inc()
     return answer
 
