@@ -29,6 +29,8 @@ class BackOfficeSite(admin.AdminSite):
     site_title = "Casino back-office"
     site_url = "/"
     index_template = "admin/backoffice/index.html"
+    # The list tables need the width (1440 px screens): the dashboard lists the apps anyway.
+    enable_nav_sidebar = False
 
     def get_urls(self):
         urls = [

@@ -120,3 +120,23 @@ def test_a_search_by_aggregator_transaction_id_lands_on_its_round_in_the_player_
     assert win.external_id in transactions
     assert browser.find_element(By.CSS_SELECTOR, "#player-wallets").text.count("EUR") >= 1
     full_page(browser, screenshots / "player-page.png")
+
+
+@pytest.mark.parametrize(
+    "changelist", ["wallet_aggregatortransaction", "wallet_ledgertransaction", "wallet_gameround", "casino_gamesession"]
+)
+def test_list_tables_fit_1440_px_with_ids_on_one_line(browser, live_server, admin_login, played, changelist):
+    get_user_model().objects.create_superuser("lead", "lead@example.com", "a-long-test-password")
+
+    admin_login("lead", "a-long-test-password")
+    browser.get(f"{live_server.url}/admin/{changelist.replace('_', '/', 1)}/")
+
+    table = browser.find_element(By.ID, "result_list")
+    fits = browser.execute_script(
+        "const t = arguments[0]; return t.getBoundingClientRect().right <= document.documentElement.clientWidth;",
+        table,
+    )
+    assert fits, "the table's last columns are cut off at 1440 px"
+    cell = table.find_element(By.CSS_SELECTOR, "tbody tr th, tbody tr td.action-checkbox + *")
+    line = browser.execute_script("return parseFloat(getComputedStyle(arguments[0]).lineHeight) || 20;", cell)
+    assert cell.size["height"] < 2 * line + 12, f"{cell.text!r} wraps over several lines"

@@ -115,3 +115,31 @@ def test_production_lines_are_json_with_the_request_id():
 
     line = json.loads(formatter.format(record))
     assert line["request_id"] == "req-9" and line["level"] == "INFO" and line["logger"] == "wallet.calls"
+
+
+def test_a_task_published_to_the_real_broker_carries_the_ids_in_its_message_headers(redis_url):
+    from casino.celery import app
+
+    configured = app.conf.broker_url
+    app.conf.broker_url = redis_url
+    app._pool = None
+    app.amqp._producer_pool = None
+    queue = "tests-log-context"
+    request_token, trace_token = request_id_var.set("req-broker"), trace_id_var.set("4bf92f3577b34da6a3ce929d0e0e4736")
+    try:
+        log_context.apply_async(queue=queue)
+        with app.connection_for_read() as connection:
+            simple = connection.SimpleQueue(queue)
+            message = simple.get(timeout=5)
+            headers = dict(message.headers)
+            message.ack()
+            simple.close()
+    finally:
+        request_id_var.reset(request_token)
+        trace_id_var.reset(trace_token)
+        app.conf.broker_url = configured
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    assert headers[HEADER_REQUEST_ID] == "req-broker"
+    assert headers[HEADER_TRACE_ID] == "4bf92f3577b34da6a3ce929d0e0e4736"

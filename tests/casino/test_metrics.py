@@ -126,3 +126,43 @@ def test_a_gauge_reader_that_fails_leaves_the_rest_of_the_scrape_intact(db, clie
 
     assert "casino_stale_rounds" in text and "casino_audit_verify_failures" in text
     assert "reading casino_audit_verify_failures failed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_lock_wait_that_ends_in_retry_is_counted(native, call, player, client):
+    import threading
+
+    from django.db import connection, transaction
+
+    from wallet.models import Wallet
+
+    def retries(page: str) -> float:
+        found = re.search(r'casino_wallet_lock_retries_total\{aggregator="acme"\} ([0-9.]+)', page)
+        return float(found.group(1)) if found else 0.0
+
+    before = retries(scrape(client))
+    wallet = Wallet.objects.get(player=player)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_wallet_lock():
+        try:
+            with transaction.atomic():
+                Wallet.objects.select_for_update().get(pk=wallet.pk)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_wallet_lock)
+    holder.start()
+    try:
+        assert locked.wait(timeout=5)
+        response = native.post("bet", call("bet", transaction_id="locked-1", amount=100))
+    finally:
+        release.set()
+        holder.join()
+
+    assert response.status_code == 503
+    text = scrape(client)
+    assert retries(text) == before + 1
+    assert 'casino_wallet_answers_total{aggregator="acme",endpoint="bet",protocol="native",result="RETRY"}' in text
