@@ -64,10 +64,15 @@ def ledger_total(kind: str) -> int:
 
 
 def full_page(browser, path: Path) -> None:
+    """The whole page, at the 1440 px width staff use (Chromium's full-page capture)."""
+    import base64
+
     height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1440, max(900, height))
-    browser.save_screenshot(str(path))
-    browser.set_window_size(1440, 900)
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"captureBeyondViewport": True, "clip": {"x": 0, "y": 0, "width": 1440, "height": height, "scale": 1}},
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def test_the_dashboard_charts_and_figures_match_the_ledger_after_a_sandbox_run(
