@@ -299,11 +299,16 @@ def find_by_transaction_or_round(query: str) -> list[backoffice.PlayerMatch]:
     """A player from an aggregator transaction id (ours too: the record's number) or a round id."""
     text = query.strip()
     matches = []
-    calls = AggregatorTransaction.objects.filter(external_id=text).select_related("wallet")[:20]
+    # Both ids are unique per aggregator, indexed (aggregator, id): naming the aggregators lets
+    # PostgreSQL probe that index once per aggregator instead of scanning every call.
+    aggregators = list(Aggregator.objects.values_list("pk", flat=True))
+    calls = AggregatorTransaction.objects.filter(aggregator__in=aggregators, external_id=text).select_related("wallet")[
+        :20
+    ]
     matches += [
         backoffice.PlayerMatch(c.wallet.player_id, f"aggregator transaction {c.external_id}", c.round_id) for c in calls
     ]
-    rounds = GameRound.objects.filter(external_id=text).select_related("wallet")[:20]
+    rounds = GameRound.objects.filter(aggregator__in=aggregators, external_id=text).select_related("wallet")[:20]
     matches += [backoffice.PlayerMatch(r.wallet.player_id, f"round {r.external_id}", r.pk) for r in rounds]
     return matches
 

@@ -33,6 +33,8 @@ PLAYERS = int(os.environ.get("DASH_PLAYERS", "2000"))
 ROUNDS = int(os.environ.get("DASH_ROUNDS", "100000"))
 DAYS = int(os.environ.get("DASH_DAYS", "30"))
 TAIL = int(os.environ.get("DASH_TAIL", "20000"))
+# DASH_REUSE=1: measure again on the database a previous run seeded (no drop, no seeding).
+REUSE = os.environ.get("DASH_REUSE") == "1"
 REPEAT = int(os.environ.get("DASH_REPEAT", "5"))
 
 if DB_NAME in ("casino", "postgres", "template0", "template1"):
@@ -46,9 +48,10 @@ def log(message: str) -> None:
 def setup() -> None:
     import psycopg
 
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    if not REUSE:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     os.environ["DATABASE_URL"] = f"{PG}/{DB_NAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casino.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -272,9 +275,15 @@ def main() -> int:
 
     started = time.monotonic()
     setup()
-    seeded = seed()
     from django.db import connection
 
+    if REUSE:
+        from casino.models import Player
+
+        print("Reusing the seeded database:", flush=True)
+        measure(Player.objects.get(external_id="heavy-player").pk)
+        return 0
+    seeded = seed()
     from wallet.services.rollups import rollups_advance
 
     with connection.cursor() as c:

@@ -16,8 +16,7 @@ from datetime import datetime
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from casino import responsible_gaming
-from casino import metrics
+from casino import metrics, responsible_gaming
 from casino.metrics import LEDGER_POSTINGS, WALLET_LOCK_RETRIES
 from casino.models import Aggregator, GameSession, Mode, Player
 from casino.responsible_gaming import ResponsibleGaming, RgRefusal
