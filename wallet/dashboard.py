@@ -12,7 +12,6 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -78,9 +77,15 @@ def money_totals(rows) -> dict[str, dict[str, int]]:
 def active_players(*, since: datetime) -> int:
     """Players who bet real money since `since` (to the hour: the rollup counts by hour)."""
     hour = since.replace(minute=0, second=0, microsecond=0)
-    players = set(ActivePlayerHour.objects.filter(hour__gte=hour).values_list("player_id", flat=True))
-    players.update(player for at, player in _tail(ACTIVE_SELECT, LEDGER) if at >= hour)
-    return len(players)
+    table = ActivePlayerHour._meta.db_table
+    with connection.cursor() as cursor:
+        # Counted in the database: a day is (players x 24) rows, too many to fetch.
+        cursor.execute(
+            f"SELECT count(DISTINCT player_id) FROM (SELECT player_id FROM {table} WHERE hour >= %s"  # noqa: S608
+            f" UNION ALL SELECT player_id FROM ({ACTIVE_SELECT}) tail WHERE hour >= %s) active",
+            [hour, _watermark(LEDGER), NO_END, hour],
+        )
+        return cursor.fetchone()[0]
 
 
 def calls_by_aggregator(*, since: datetime) -> dict[int, dict]:
@@ -237,26 +242,44 @@ def wallets_section(player, query) -> dict:
     }
 
 
+def _round_page(player, query) -> tuple[list[GameRound], int | None]:
+    """A page of the player's rounds, newest first, older than `before` (a round id): each
+    wallet's newest rounds read along its (wallet, -id) index, then merged. No count and no
+    OFFSET: a player with 100,000 rounds costs what one with 20 does. Returns the rounds and
+    the cursor of the next (older) page, if any."""
+    focus = query.get("round", "")
+    rounds = GameRound.objects.select_related("aggregator", "wallet__currency")
+    if focus.isdigit():
+        return list(rounds.filter(pk=int(focus), wallet__player=player)), None
+    before = query.get("before", "")
+    older_than = int(before) if before.isdigit() and len(before) < 19 else None
+    candidates: list[GameRound] = []
+    for wallet_id in Wallet.objects.filter(player=player).values_list("pk", flat=True):
+        newest = rounds.filter(wallet_id=wallet_id)
+        if older_than is not None:
+            newest = newest.filter(pk__lt=older_than)
+        candidates += newest.order_by("-id")[: ROUNDS_PER_PAGE + 1]
+    candidates.sort(key=lambda r: r.pk, reverse=True)
+    page = candidates[:ROUNDS_PER_PAGE]
+    return page, (page[-1].pk if len(candidates) > ROUNDS_PER_PAGE else None)
+
+
 def rounds_section(player, query) -> dict:
-    """The player's rounds, newest first, a page at a time (keyed on the rounds' wallet index),
-    each with its calls and their ledger rows."""
-    rounds = GameRound.objects.filter(wallet__player=player).select_related("aggregator", "wallet__currency")
-    focus = query.get("round")
-    if focus and focus.isdigit():
-        rounds = rounds.filter(pk=int(focus))
-    page = Paginator(rounds.order_by("-id"), ROUNDS_PER_PAGE).get_page(query.get("page"))
-    ids = [r.pk for r in page.object_list]
+    """The player's rounds, newest first, a page at a time, each with its calls and their
+    ledger rows."""
+    page, older = _round_page(player, query)
+    ids = [r.pk for r in page]
     calls: dict[int | None, list] = defaultdict(list)
     for call in AggregatorTransaction.objects.filter(round_id__in=ids).order_by("id"):
         calls[call.round_id].append(call)
     entries: dict[int, list] = defaultdict(list)
     ledger_ids = [c.ledger_transaction_id for cs in calls.values() for c in cs if c.ledger_transaction_id]
     for entry in LedgerEntry.objects.filter(transaction_id__in=ledger_ids).select_related(
-        "wallet__currency", "house_account__currency"
+        "wallet__player", "wallet__currency", "house_account__aggregator", "house_account__currency"
     ):
         entries[entry.transaction_id].append(entry)
     shown = []
-    for round_ in page.object_list:
+    for round_ in page:
         currency = round_.wallet.currency
         shown.append(
             {
@@ -286,7 +309,12 @@ def rounds_section(player, query) -> dict:
                 ],
             }
         )
-    return {"page": page, "rounds": shown, "focused": bool(focus)}
+    return {
+        "rounds": shown,
+        "focused": query.get("round", "").isdigit(),
+        "older": older,
+        "paged": query.get("before", "").isdigit(),
+    }
 
 
 def _masked_request(request: dict) -> dict:
