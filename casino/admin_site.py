@@ -11,7 +11,8 @@ import logging
 import time
 
 from django.contrib import admin
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -48,6 +49,8 @@ class BackOfficeSite(admin.AdminSite):
     def player_find_view(self, request):
         """Support's search: a player id, an email, an aggregator transaction id or a round id.
         One match opens the player page (on the round, when a round or call matched)."""
+        if not request.user.has_perm("casino.view_player"):
+            raise PermissionDenied
         query = request.GET.get("q", "").strip()
         matches = backoffice.find_players(query) if query else []
         if len(matches) == 1:
@@ -63,7 +66,7 @@ class BackOfficeSite(admin.AdminSite):
 
     def player_page_view(self, request, player_id: int):
         if not request.user.has_perm("casino.view_player"):
-            raise Http404
+            raise PermissionDenied
         player = get_object_or_404(Player, pk=player_id)
         sections = [
             {

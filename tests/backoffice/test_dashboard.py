@@ -101,3 +101,13 @@ def test_the_player_page_masks_session_tokens_and_pages_its_rounds(staff_client,
     assert 'data-round="r-24"' in page and 'data-round="r-4"' in second and 'data-round="r-5"' not in second
     assert 'id="older-rounds"' not in second
     assert "3.00 EUR" in page  # a round's bets, in major units with the currency
+
+
+def test_staff_without_the_player_permission_cannot_open_or_search_players(client, player):
+    user = get_user_model().objects.create_user("intern", password="a-long-test-password", is_staff=True)
+    client.force_login(user)
+
+    page = client.get(reverse("admin:player_page", args=[player.pk]))
+    search = client.get(reverse("admin:player_find"), {"q": "player-1"})
+
+    assert page.status_code == 403 and search.status_code == 403
