@@ -20,7 +20,8 @@ Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), B
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
 workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
-BENCH_SCENARIOS (comma list, default all four), BENCH_PROFILE=1 (py-spy records the workers during
+BENCH_SCENARIOS (comma list, default all five), BENCH_ROUNDS (1: the chosen scenarios run this many
+times over, interleaved, each result named "scenario #k"), BENCH_PROFILE=1 (py-spy records the workers during
 the full-spread scenario; flame graph in var/bench/).
 """
 
@@ -66,6 +67,14 @@ SCENARIOS = {
     "full spread rg": ("full", PLAYERS),
 }
 CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+# The chosen scenarios run this many times over, interleaved ("name #k"): on a shared machine a
+# ratio is trusted only when the pairs of several rounds agree.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+
+
+def label(name: str, k: int) -> str:
+    return name if ROUNDS == 1 else f"{name} #{k}"
+
 
 KEY_ID = "bench-key"
 SECRET = "bench-signing-secret"  # noqa: S105 - the throwaway bench database's aggregator
@@ -338,31 +347,16 @@ def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
 
 def report(results: dict) -> list[str]:
     lines = [
-        f"{'scenario':<16}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
+        f"{'scenario':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
     ]
     for name, r in results.items():
         lines.append(
-            f"{name:<16}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+            f"{name:<20}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
             f"{r['errors']:>8}"
         )
     verdicts = []
-    full, rg = results.get("full spread"), results.get("full spread rg")
-    if full and rg and full["rps"]:
-        ratio = rg["rps"] / full["rps"]
-        verdicts.append(
-            f"full spread rg / full spread: {ratio:.3f} (target >= 0.95, no errors): "
-            f"{'MET' if ratio >= 0.95 and rg['errors'] == 0 else 'MISSED'}"
-        )
-    for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
-        full, ceiling = results.get(f"full {kind}"), results.get(f"ceiling {kind}")
-        if not (full and ceiling and ceiling["rps"]):
-            continue
-        ratio = full["rps"] / ceiling["rps"]
-        met = ratio >= floor and full["p99"] <= p99_max and full["errors"] == 0
-        verdicts.append(
-            f"full {kind} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms, no errors): "
-            f"{'MET' if met else 'MISSED'}"
-        )
+    for k in range(1, ROUNDS + 1):
+        verdicts += _verdicts(results, k)
     lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"]
     for name, r in results.items():
         cpu = r.get("cpu_ms_per_request")
@@ -372,6 +366,28 @@ def report(results: dict) -> list[str]:
                 f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
             )
     return lines + [""] + verdicts
+
+
+def _verdicts(results: dict, k: int) -> list[str]:
+    verdicts = []
+    full, rg = results.get(label("full spread", k)), results.get(label("full spread rg", k))
+    if full and rg and full["rps"]:
+        ratio = rg["rps"] / full["rps"]
+        verdicts.append(
+            f"{label('full spread rg', k)} / full spread: {ratio:.3f} (target >= 0.95, no errors): "
+            f"{'MET' if ratio >= 0.95 and rg['errors'] == 0 else 'MISSED'}"
+        )
+    for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
+        full, ceiling = results.get(label(f"full {kind}", k)), results.get(label(f"ceiling {kind}", k))
+        if not (full and ceiling and ceiling["rps"]):
+            continue
+        ratio = full["rps"] / ceiling["rps"]
+        met = ratio >= floor and full["p99"] <= p99_max and full["errors"] == 0
+        verdicts.append(
+            f"{label(f'full {kind}', k)} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms,"
+            f" no errors): {'MET' if met else 'MISSED'}"
+        )
+    return verdicts
 
 
 def main() -> int:
@@ -401,23 +417,28 @@ def main() -> int:
         if WARMUP:
             run_locust("full", PLAYERS, WARMUP, OUT / "warmup")
             analyze()  # now that the money tables have rows
-        for name in CHOSEN:
-            target, players = SCENARIOS[name]
-            if name == "full spread rg":
-                from rg import set_rg_limits  # scripts/bench/rg.py, beside this script
+        from rg import rg_state, set_rg_limits  # scripts/bench/rg.py, beside this script
 
+        limits_set = False
+        for k, name in ((k, name) for k in range(1, ROUNDS + 1) for name in CHOSEN):
+            target, players = SCENARIOS[name]
+            if name == "full spread rg" and not limits_set:
                 set_rg_limits()
+                limits_set = True
                 analyze()
                 if WARMUP:  # as for the first scenario: the new tables get rows, then statistics
                     run_locust("full", PLAYERS, WARMUP, OUT / "warmup-rg")
                     analyze()
-            profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
-            log(f"{name}: {SECONDS} s")
+            elif limits_set:  # a later round: the limits stay, read only in "full spread rg"
+                rg_state(on=name == "full spread rg")
+            tag = label(name, k)
+            profiler = profile_workers(server, SECONDS) if PROFILE and tag == "full spread" else None
+            log(f"{tag}: {SECONDS} s")
             before = meter.read()
-            results[name] = run_locust(target, players, SECONDS, OUT / name.replace(" ", "-"))
+            results[tag] = run_locust(target, players, SECONDS, OUT / tag.replace(" ", "-").replace("#", ""))
             after = meter.read()
-            requests = max(results[name]["requests"], 1)
-            results[name]["cpu_ms_per_request"] = {
+            requests = max(results[tag]["requests"], 1)
+            results[tag]["cpu_ms_per_request"] = {
                 part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before
             }
             if profiler is not None:
@@ -443,6 +464,7 @@ def main() -> int:
         "threads": THREADS,
         "users": USERS,
         "seconds": SECONDS,
+        "rounds": ROUNDS,
         "players": PLAYERS,
         "results": results,
         "check_ledger": ledger_text,
