@@ -58,13 +58,24 @@ DB_NAME = os.environ.get("BENCH_DB", "casino_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+# Pure bets as aggregators send them (issue 15): BET_USERS connections, over BET_PLAYERS players or one.
+BET_USERS = int(os.environ.get("BENCH_BET_USERS", "16"))
+BET_PLAYERS = min(int(os.environ.get("BENCH_BET_PLAYERS", "1000")), PLAYERS - 1)  # the last one: sql's capture
+# name: (target, players, users). Targets: the ceiling endpoint, the game-round mix ("full"),
+# pure bets ("bets"), and the project's own bet statements from a bare psycopg client ("sql").
 SCENARIOS = {
-    "ceiling spread": ("ceiling", PLAYERS),
-    "full spread": ("full", PLAYERS),
-    "ceiling hot": ("ceiling", 1),
-    "full hot": ("full", 1),
+    "ceiling spread": ("ceiling", PLAYERS, USERS),
+    "full spread": ("full", PLAYERS, USERS),
+    "ceiling hot": ("ceiling", 1, USERS),
+    "full hot": ("full", 1, USERS),
+    "bets ceiling spread": ("ceiling", BET_PLAYERS, BET_USERS),
+    "bets sql spread": ("sql", BET_PLAYERS, BET_USERS),
+    "bets spread": ("bets", BET_PLAYERS, BET_USERS),
+    "bets ceiling hot": ("ceiling", 1, BET_USERS),
+    "bets sql hot": ("sql", 1, BET_USERS),
+    "bets hot": ("bets", 1, BET_USERS),
     # Last: once set, the limits stay on every player for the rest of the run.
-    "full spread rg": ("full", PLAYERS),
+    "full spread rg": ("full", PLAYERS, USERS),
 }
 CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
 # The chosen scenarios run this many times over, interleaved ("name #k"): on a shared machine a
@@ -217,6 +228,7 @@ def start_server() -> subprocess.Popen:
     env = {
         **os.environ,
         "BENCH_ENDPOINTS": "1",
+        "BENCH_CEILING_SECRET": SECRET,
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
@@ -261,13 +273,14 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dict:
+def run_locust(target: str, players: int, users: int, seconds: int, csv_prefix: Path) -> dict:
     env = {
         **os.environ,
         "BENCH_TARGET": target,
         "BENCH_PLAYERS": str(players),
         "BENCH_KEY_ID": KEY_ID,
         "BENCH_SECRET": SECRET,
+        "BENCH_CONNECTIONS_FILE": f"{csv_prefix}.connections",
     }
     command = [
         str(VENV_BIN / "locust"),
@@ -277,9 +290,9 @@ def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dic
         "--host",
         HOST,
         "--users",
-        str(USERS),
+        str(users),
         "--spawn-rate",
-        str(USERS),
+        str(users),
         "--run-time",
         f"{seconds}s",
         "--stop-timeout",
@@ -294,7 +307,38 @@ def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dic
     ]
     with open(f"{csv_prefix}.log", "w") as log_file:
         subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=log_file)  # noqa: S603
-    return read_stats(csv_prefix)
+    stats = read_stats(csv_prefix)
+    opened = Path(f"{csv_prefix}.connections")
+    if opened.exists():
+        stats["http_connections_per_request"] = round(int(opened.read_text()) / max(stats["requests"], 1), 4)
+    return stats
+
+
+def run_sql_client(_target: str, players: int, users: int, seconds: int, prefix: Path) -> dict:
+    """The project's bet statements from a bare psycopg client (scripts/bench/sql_client.py)."""
+    env = {
+        **os.environ,
+        "BENCH_PLAYERS": str(players),
+        "BENCH_CONNECTIONS": str(users),
+        "BENCH_SECONDS": str(seconds),
+        "BENCH_CAPTURE_PLAYER": str(PLAYERS),
+        "BENCH_KEY_ID": KEY_ID,
+        "BENCH_SECRET": SECRET,
+    }
+    out = Path(f"{prefix}.json")
+    script = ROOT / "scripts" / "bench" / "sql_client.py"
+    with open(f"{prefix}.log", "w") as log_file:
+        subprocess.run([sys.executable, str(script), str(out)], cwd=ROOT, env=env, check=True, stderr=log_file)  # noqa: S603
+    return json.loads(out.read_text())
+
+
+def database_sessions() -> int:
+    """Connections PostgreSQL has opened to the bench database so far (pg_stat_database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
 
 
 def read_stats(csv_prefix: Path) -> dict:
@@ -357,13 +401,19 @@ def report(results: dict) -> list[str]:
     verdicts = []
     for k in range(1, ROUNDS + 1):
         verdicts += _verdicts(results, k)
-    lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"]
+    lines += [
+        "",
+        f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"
+        f"{'HTTP conn.':>12}{'DB conn.':>10}",
+    ]
     for name, r in results.items():
         cpu = r.get("cpu_ms_per_request")
         if cpu:
             parts = [cpu["server"], cpu["database"], cpu["load generator"], cpu["other"]]
+            http = r.get("http_connections_per_request")
             lines.append(
                 f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
+                f"{'-' if http is None else f'{http:.3f}':>12}{r.get('database_connections_per_request', 0):>10.3f}"
             )
     return lines + [""] + verdicts
 
@@ -387,6 +437,19 @@ def _verdicts(results: dict, k: int) -> list[str]:
             f"{label(f'full {kind}', k)} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms,"
             f" no errors): {'MET' if met else 'MISSED'}"
         )
+    # Issue 15: pure bets at 0.8 of the raw-SQL ceiling, p99 <= 30 ms (spread) / 40 ms (hot).
+    for kind, p99_max in (("spread", 30), ("hot", 40)):
+        bets = results.get(label(f"bets {kind}", k))
+        for floor_name in (f"bets ceiling {kind}", f"bets sql {kind}"):
+            floor = results.get(label(floor_name, k))
+            if not (bets and floor and floor["rps"]):
+                continue
+            ratio = bets["rps"] / floor["rps"]
+            met = ratio >= 0.8 and bets["p99"] <= p99_max and bets["errors"] == 0
+            verdicts.append(
+                f"{label(f'bets {kind}', k)} / {floor_name}: {ratio:.2f} (target >= 0.8, p99 <= {p99_max} ms,"
+                f" no errors): {'MET' if met else 'MISSED'}"
+            )
     return verdicts
 
 
@@ -411,36 +474,39 @@ def main() -> int:
     log(f"seeded {PLAYERS} players in {time.monotonic() - started:.0f} s")
 
     server = start_server()
-    meter = CpuMeter(server)
+    meter = CpuMeter(server, DB_NAME)
     results = {}
     try:
         if WARMUP:
-            run_locust("full", PLAYERS, WARMUP, OUT / "warmup")
+            run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup")
             analyze()  # now that the money tables have rows
         from rg import rg_state, set_rg_limits  # scripts/bench/rg.py, beside this script
 
         limits_set = False
         for k, name in ((k, name) for k in range(1, ROUNDS + 1) for name in CHOSEN):
-            target, players = SCENARIOS[name]
+            target, players, users = SCENARIOS[name]
             if name == "full spread rg" and not limits_set:
                 set_rg_limits()
                 limits_set = True
                 analyze()
                 if WARMUP:  # as for the first scenario: the new tables get rows, then statistics
-                    run_locust("full", PLAYERS, WARMUP, OUT / "warmup-rg")
+                    run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup-rg")
                     analyze()
             elif limits_set:  # a later round: the limits stay, read only in "full spread rg"
                 rg_state(on=name == "full spread rg")
             tag = label(name, k)
             profiler = profile_workers(server, SECONDS) if PROFILE and tag == "full spread" else None
             log(f"{tag}: {SECONDS} s")
-            before = meter.read()
-            results[tag] = run_locust(target, players, SECONDS, OUT / tag.replace(" ", "-").replace("#", ""))
+            before, sessions = meter.read(), database_sessions()
+            prefix = OUT / tag.replace(" ", "-").replace("#", "")
+            run = run_sql_client if target == "sql" else run_locust
+            results[tag] = run(target, players, users, SECONDS, prefix)
             after = meter.read()
             requests = max(results[tag]["requests"], 1)
             results[tag]["cpu_ms_per_request"] = {
                 part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before
             }
+            results[tag]["database_connections_per_request"] = round((database_sessions() - sessions) / requests, 4)
             if profiler is not None:
                 profiler.wait(timeout=SECONDS + 30)
     finally:
