@@ -198,7 +198,8 @@ def compare(batch: int, scope: Scope) -> dict[str, int]:
                        WHEN th.copies > 1 THEN 'duplicate_there'
                        WHEN o.id IS NULL THEN CASE WHEN th.status = 'settled' THEN 'missing_here' END
                        WHEN th.currency <> o.currency THEN 'currency_mismatch'
-                       WHEN th.status <> o.status THEN 'status_mismatch'
+                       -- counted on one side only (rolled back and refused both mean: no money)
+                       WHEN (th.status = 'settled') <> (o.status = 'settled') THEN 'status_mismatch'
                        WHEN th.amount <> o.amount THEN 'amount_mismatch'
                    END AS kind
             FROM their_in th LEFT JOIN ours_near o ON o.external_id = th.external_id
