@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from casino.models import Aggregator
 from reconciliation import sql
-from reconciliation.clients import ReportError, TheirRow, report_client_for
+from reconciliation.clients import ReportClient, ReportError, TheirRow, report_client_for
 from reconciliation.models import ReconciliationRun, SettlementEvent, Source, StatementImport
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,13 @@ def reconciliation_run(
     statement_id: int | None = None,
     started_by=None,
     rows: Iterable[TheirRow] | None = None,
+    client: ReportClient | None = None,
     progress: Progress | None = None,
 ) -> ReconciliationRun:
     """Reconcile one aggregator over [start, end) against `source` and return the finished run
     (succeeded, or failed with the reason: a report that could not be fetched fails the run and
-    reports nothing). `rows`, when given, is their side already in hand (tests, benchmark)."""
+    reports nothing). `rows`, when given, is their side already in hand (benchmark); `client`,
+the report client to use instead of the aggregator's own (tests)."""
     if end <= start:
         raise ValueError("the window must end after it starts")
     aggregator = Aggregator.objects.get(pk=aggregator_id)
@@ -68,7 +70,9 @@ def reconciliation_run(
     _run_lock(run.pk, take=True)
     note = progress or (lambda stage, count: None)
     try:
-        run.their_rows = _stage_their_side(run, aggregator, rows, note)
+        # Its own transaction: a fetch that fails mid-COPY rolls the staging back, nothing else.
+        with transaction.atomic():
+            run.their_rows = _stage_their_side(run, aggregator, rows, client, note)
         note("compare", run.their_rows)
         _compare_and_write(run)
     except (ReportError, DatabaseError, ValueError) as exc:
@@ -81,12 +85,16 @@ def reconciliation_run(
 
 
 def _stage_their_side(
-    run: ReconciliationRun, aggregator: Aggregator, rows: Iterable[TheirRow] | None, note: Progress
+    run: ReconciliationRun,
+    aggregator: Aggregator,
+    rows: Iterable[TheirRow] | None,
+    client: ReportClient | None,
+    note: Progress,
 ) -> int:
     margin = _margin()
     near_start, near_end = run.window_start - margin, run.window_end + margin
     if rows is None and run.source == Source.REPORT:
-        rows = report_client_for(aggregator).transactions(near_start, near_end)
+        rows = (client or report_client_for(aggregator)).transactions(near_start, near_end)
     if rows is not None:
         return sql.stage(run.pk, _counted(rows, note))
     if run.source == Source.STATEMENT:
