@@ -48,9 +48,9 @@ def reconciliation_run(
     progress: Progress | None = None,
 ) -> ReconciliationRun:
     """Reconcile one aggregator over [start, end) against `source` and return the finished run
-    (succeeded, or failed with the reason: a report that could not be fetched fails the run and
-    reports nothing). `rows`, when given, is their side already in hand (benchmark); `client`,
-the report client to use instead of the aggregator's own (tests)."""
+        (succeeded, or failed with the reason: a report that could not be fetched fails the run and
+        reports nothing). `rows`, when given, is their side already in hand (benchmark); `client`,
+    the report client to use instead of the aggregator's own (tests)."""
     if end <= start:
         raise ValueError("the window must end after it starts")
     aggregator = Aggregator.objects.get(pk=aggregator_id)

@@ -47,7 +47,11 @@ def sandbox():
 @pytest.fixture
 def aggregator(sandbox) -> Aggregator:
     return aggregator_create(
-        code="sandbox", name="Sandbox", signing_secret=DEFAULT_SECRET, key_id=DEFAULT_KEY_ID, api_base_url=sandbox.base_url
+        code="sandbox",
+        name="Sandbox",
+        signing_secret=DEFAULT_SECRET,
+        key_id=DEFAULT_KEY_ID,
+        api_base_url=sandbox.base_url,
     )
 
 

@@ -51,7 +51,9 @@ def test_import_statement_then_reconcile_from_the_command_line(aggregator, money
     assert answer.ok
     at = Discrepancy._meta.get_field("detected_at").default().isoformat()  # now
     path = tmp_path / "statement.csv"
-    path.write_bytes(csv_for(f"b-1,bet,player-1,r-1,100,EUR,settled,{at}", f"w-1,win,player-1,r-1,300,EUR,settled,{at}"))
+    path.write_bytes(
+        csv_for(f"b-1,bet,player-1,r-1,100,EUR,settled,{at}", f"w-1,win,player-1,r-1,300,EUR,settled,{at}")
+    )
     call_command("import_statement", str(path), aggregator="acme", reconcile=True)
     out = capsys.readouterr().out
     assert "Statement" in out and "amount mismatch" in out

@@ -117,7 +117,9 @@ def test_an_event_whose_win_never_comes_is_a_discrepancy_after_the_grace(client,
     [("forged-secret", 0, "signature does not match"), (SECRET, 3600, "outside the allowed window")],
 )
 def test_a_forged_or_stale_signature_is_refused_and_changes_nothing(client, aggregator, secret, skew, why):
-    response = post(client, {"batch_id": "b", "events": [round_settled()]}, secret=secret, timestamp=int(time.time()) - skew)
+    response = post(
+        client, {"batch_id": "b", "events": [round_settled()]}, secret=secret, timestamp=int(time.time()) - skew
+    )
     assert response.status_code == 401
     assert response.json()["code"] == "INVALID_SIGNATURE" and why in response.json()["message"]
     assert not SettlementRequest.objects.exists() and not SettlementEvent.objects.exists()
