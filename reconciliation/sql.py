@@ -107,6 +107,13 @@ def _stage_select(batch: int, table: str, where: str, params: list) -> int:
         return cursor.rowcount
 
 
+def analyze_staged() -> None:
+    """Fresh planner statistics after a large COPY: the comparison's joins are planned on the
+    staged row count (hash joins at scale), not on an empty table's guess."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {STAGED}")
+
+
 def unstage(batch: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {STAGED} WHERE batch = %s", [batch])  # noqa: S608

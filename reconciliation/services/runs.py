@@ -73,6 +73,8 @@ def reconciliation_run(
         # Its own transaction: a fetch that fails mid-COPY rolls the staging back, nothing else.
         with transaction.atomic():
             run.their_rows = _stage_their_side(run, aggregator, rows, client, note)
+        if run.their_rows > 10_000:
+            sql.analyze_staged()
         note("compare", run.their_rows)
         _compare_and_write(run)
     except (ReportError, DatabaseError, ValueError) as exc:
