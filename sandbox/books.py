@@ -166,6 +166,45 @@ class Books:
             return {"transactions": len(self.entries), "faults": dict(self.faults)}
 
 
+class BooksPoster:
+    """Books kept by a sandbox server in another process (sandbox_play beside sandbox_server):
+    entries are buffered and posted to its POST /control/books about once a second."""
+
+    def __init__(self, base_url: str, *, every: float = 1.0, http=None):
+        import requests
+
+        self.url = base_url.rstrip("/") + "/control/books"
+        self.http = http or requests.Session()
+        self.buffer: list[dict] = []
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._loop, args=(every,), daemon=True, name="sandbox-books")
+        self.thread.start()
+
+    def record(self, **entry) -> None:
+        with self.lock:
+            self.buffer.append(entry)
+
+    def flush(self) -> None:
+        with self.lock:
+            entries, self.buffer = self.buffer, []
+        if entries:
+            try:
+                self.http.post(self.url, json={"entries": entries}, timeout=10)
+            except Exception:  # noqa: BLE001 - the books are a demo aid: play goes on without them
+                with self.lock:
+                    self.buffer[:0] = entries[-10_000:]
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.flush()
+
+    def _loop(self, every: float) -> None:
+        while not self.stopped.wait(every):
+            self.flush()
+
+
 def settlement_event(books: Books, *, event_id: str, round_id: str, player_id: str, currency: str) -> dict:
     """The round_settled event of a round, as its books count it."""
     rows = books.round_rows(round_id)
