@@ -131,7 +131,9 @@ def their_side(rows: int, seeded: int):
         for n in range(rows):
             at = HOUR + timedelta(seconds=n * step)
             if n % 100 == 99:
-                yield TheirRow(f"rb-{n - 1}", "rollback", f"p-{(n // 2) % PLAYERS}", "", 100 + n % 7, "EUR", "settled", at)
+                yield TheirRow(
+                    f"rb-{n - 1}", "rollback", f"p-{(n // 2) % PLAYERS}", "", 100 + n % 7, "EUR", "settled", at
+                )
                 continue
             kind = "bet" if n % 2 == 0 else "win"
             status = "rolled_back" if n % 100 == 98 else "settled"
@@ -212,7 +214,9 @@ def main() -> int:
             f" comparing and writing {result['compare']:.1f} s); {both / result['total']:,.0f} rows/s both sides;"
             f" peak memory {result['peak_mb']:.0f} MB"
         )
-        log(f"  found {run.counts or run.error} — {'as seeded' if found_ok else 'NOT as seeded: ' + str(result['expected'])}")
+        log(
+            f"  found {run.counts or run.error} — {'as seeded' if found_ok else 'NOT as seeded: ' + str(result['expected'])}"
+        )
     log("target: the hour under 30 s with flat memory" + ("" if ok else "; FOUND COUNTS WRONG"))
     return 0 if ok else 1
 
