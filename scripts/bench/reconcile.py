@@ -76,7 +76,7 @@ def seed(rows: int) -> int:
     from wallet.models import Wallet
 
     call_command("migrate", verbosity=0)
-    aggregator = aggregator_create(code="bench", signing_secret="bench-secret", key_id="bench-key")
+    aggregator = aggregator_create(code="bench", signing_secret="bench-secret", key_id="bench-key")  # noqa: S106 - throwaway
     players = Player.objects.bulk_create([Player(external_id=f"p-{n}", country="MT") for n in range(PLAYERS)])
     Wallet.objects.bulk_create([Wallet(player=p, currency_id="EUR", mode=Mode.REAL) for p in players])
     GameSession.objects.bulk_create(
@@ -214,9 +214,8 @@ def main() -> int:
             f" comparing and writing {result['compare']:.1f} s); {both / result['total']:,.0f} rows/s both sides;"
             f" peak memory {result['peak_mb']:.0f} MB"
         )
-        log(
-            f"  found {run.counts or run.error} — {'as seeded' if found_ok else 'NOT as seeded: ' + str(result['expected'])}"
-        )
+        verdict = "as seeded" if found_ok else f"NOT as seeded: {result['expected']}"
+        log(f"  found {run.counts or run.error} — {verdict}")
     log("target: the hour under 30 s with flat memory" + ("" if ok else "; FOUND COUNTS WRONG"))
     return 0 if ok else 1
 
