@@ -11,14 +11,22 @@ from django.utils import timezone
 
 from casino.celery import app as celery_app
 from casino.signing import rsa_signature_matches
+from games.services import aggregator_create
 from reconciliation.clients import ReportError
 from reconciliation.clients.hub88 import Hub88ReportClient
 from reconciliation.models import Discrepancy, ReconciliationRun, ReconciliationSettings, SettlementEvent, Source
 from reconciliation.services.runs import hourly_window, reconciliation_run
 from reconciliation.services.settlement import settlement_batch_apply
-from reconciliation.services.shadow import shadow_on, shadow_summarize
+from reconciliation.services.shadow import shadow_check_event, shadow_on, shadow_summarize
 from reconciliation.tasks import reconcile_hourly
-from tests.hub88.conftest import PUBLIC_PEM, hub88_aggregator  # noqa: F401 - the fixture
+from tests.hub88.conftest import PRIVATE_PEM, PUBLIC_PEM
+
+
+@pytest.fixture
+def hub88_aggregator(db):
+    return aggregator_create(
+        code="hub88", protocol="hub88", public_key_pem=PUBLIC_PEM, private_key_pem=PRIVATE_PEM, operator_id=1
+    )
 
 
 class Hub88Fake(ThreadingHTTPServer):
@@ -145,8 +153,6 @@ def test_the_daily_shadow_summary_counts_and_sums_per_class(aggregator, money):
         aggregator, "batch-1", round_event("ev-1", "r-1", [{"id": "b-1", "kind": "bet", "amount": 120}], now)
     )
     assert answer.applied_event_ids
-    from reconciliation.services.shadow import shadow_check_event
-
     shadow_check_event(event_id=answer.applied_event_ids[0])
     (summary,) = shadow_summarize(day=now.date())
     assert summary.events == 1
