@@ -149,3 +149,8 @@ def test_session_closed_totals_that_differ_from_ours_are_an_amount_mismatch(clie
     mismatch = Discrepancy.objects.get()
     assert mismatch.kind == "amount_mismatch" and mismatch.transaction_id == f"session:{session.token}"
     assert (mismatch.their_amount, mismatch.our_amount) == (-200, -150)
+
+
+def test_the_openapi_schema_describes_the_endpoint(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
+    assert "/api/v1/settlement/events" in schema and "round_settled" in schema
