@@ -15,7 +15,6 @@ from wallet.api.auth import authenticate_native, check_rate_limit
 from wallet.api.native import AUTH_HEADERS, NativeErrorResponse, error_response, json_response
 from wallet.errors import ErrorCode, RetryLater, WalletError
 
-
 SHADOW_INLINE_EVENTS = 50  # compared within the request; the rest within a minute (beat)
 
 
