@@ -8,7 +8,8 @@ from reconciliation.models import TheirStatus
 
 KINDS = ("bet", "win", "rollback")
 MAX_AMOUNT = 10**15  # as the wallet protocol's: far above any stake, far below 64-bit overflow
-ID_LENGTH = {"id": 128, "player_id": 64, "round_id": 128, "currency": 10}
+# The longest each id may be (the columns' lengths): a longer one is refused, never truncated.
+ID_LENGTH = {"id": 128, "event_id": 128, "player_id": 64, "round_id": 128, "currency": 10, "session_token": 64}
 
 
 class TheirRow(NamedTuple):

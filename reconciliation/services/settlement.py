@@ -20,6 +20,19 @@ from reconciliation.parsing import KINDS, RowError, amount, parse_time, text
 
 MAX_EVENTS = 1000
 MAX_TRANSACTIONS = 1000  # per round
+EVENT_FIELDS = (
+    "event_id",
+    "type",
+    "round_id",
+    "player_id",
+    "session_token",
+    "currency",
+    "transactions",
+    "bet_total",
+    "win_total",
+    "settled_at",
+    "closed_at",
+)
 KEPT_HEADERS = ("X-Aggregator-Key", "X-Timestamp", "X-Signature", "Content-Type", "User-Agent")
 
 
@@ -98,7 +111,10 @@ def _apply_event(aggregator, request, index: int, event) -> tuple[dict, Settleme
         # Applied by an earlier batch: once per (aggregator, event id), whatever batch brings it.
         return {"event_id": parsed["event_id"], "index": index, "status": "duplicate"}, None
     transactions = parsed.pop("transactions")
-    row = SettlementEvent.objects.create(aggregator=aggregator, request=request, payload=event, **parsed)
+    # The event as read (every field checked), not as sent: the raw bytes are the request's.
+    payload = {k: v for k, v in event.items() if k in EVENT_FIELDS and k != "transactions"}
+    payload["transactions"] = transactions
+    row = SettlementEvent.objects.create(aggregator=aggregator, request=request, payload=_jsonable(payload), **parsed)
     SettledTransaction.objects.bulk_create(
         SettledTransaction(
             event=row,
@@ -115,6 +131,12 @@ def _apply_event(aggregator, request, index: int, event) -> tuple[dict, Settleme
         for t in transactions
     )
     return {"event_id": row.event_id, "index": index, "status": "applied"}, row
+
+
+def _jsonable(payload: dict) -> dict:
+    # Checked fields only: ids and codes are printable text (no NUL, which jsonb refuses), amounts
+    # integers, times parsed; a time is kept as sent, and so must be text as well.
+    return {k: v for k, v in payload.items() if not (k.endswith("_at") and not isinstance(v, str))}
 
 
 def parse_event(event) -> dict:

@@ -154,3 +154,23 @@ def test_session_closed_totals_that_differ_from_ours_are_an_amount_mismatch(clie
 def test_the_openapi_schema_describes_the_endpoint(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     assert "/api/v1/settlement/events" in schema and "round_settled" in schema
+
+
+def test_hostile_fields_are_refused_or_ignored_never_a_500(client, aggregator):
+    with_nul = {**round_settled(), "note": "a\u0000b", "settled_at": "2026-11-29T10:00:00Z"}
+    long_token = {
+        "event_id": "ev-2",
+        "type": "session_closed",
+        "session_token": "t" * 65,
+        "currency": "EUR",
+        "bet_total": 0,
+        "win_total": 0,
+        "closed_at": "2026-11-29T10:00:00Z",
+    }
+    huge = {**round_settled("ev-3", "r-3"), "bet_total": 2**70}
+    response = post(client, {"batch_id": "batch-h", "events": [with_nul, long_token, huge]})
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "refused", "refused"]
+    assert "session_token is longer than 64" in results[1]["reason"]
+    assert "note" not in SettlementEvent.objects.get().payload  # the raw bytes keep it
