@@ -337,6 +337,7 @@ class Discrepancy(models.Model):
         indexes = [
             models.Index(fields=["aggregator", "status", "occurred_at"], name="discrepancy_open_by_time"),
             models.Index(fields=["player_id"], name="discrepancy_player"),
+            models.Index(fields=["aggregator", "transaction_id"], name="discrepancy_transaction"),
         ]
 
     def __str__(self) -> str:
@@ -350,7 +351,7 @@ class ShadowSummary(models.Model):
     day = models.DateField(help_text="UTC.")
     events = models.PositiveIntegerField(default=0, help_text="Settlement events received that day.")
     counts = models.JSONField(
-        default=dict, help_text="{class: {count, their_amount, our_amount}}; amounts in minor units per currency."
+        default=dict, help_text="{class: {currency: {count, their_amount, our_amount}}}; amounts in minor units."
     )
     computed_at = models.DateTimeField(default=timezone.now)
 

@@ -280,6 +280,14 @@ def record_found(
                    f.their_kind, f.their_copies, f.our_record_id, f.our_amount, f.our_currency, f.our_status,
                    'open', '', '', %(run)s, %(run)s, %(evidence)s, %(now)s
             FROM {FOUND} f
+            -- Staff's resolution stands: what they resolved is not opened again by the next run
+            -- over the same hours (the overlap). Only a self-healed one may come back.
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {DISCREPANCIES} r
+                WHERE r.aggregator_id = %(aggregator)s AND r.transaction_id = f.transaction_id
+                  AND r.source = %(source)s AND r.kind = f.kind
+                  AND r.status = 'resolved' AND r.resolution <> 'self_healed'
+            )
             ON CONFLICT (aggregator_id, source, kind, transaction_id) WHERE status <> 'resolved'
             DO UPDATE SET last_run_id = COALESCE(EXCLUDED.last_run_id, {DISCREPANCIES}.last_run_id),
                 their_amount = EXCLUDED.their_amount, their_currency = EXCLUDED.their_currency,

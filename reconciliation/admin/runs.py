@@ -275,15 +275,22 @@ class ShadowSummaryAdmin(ReadOnlyAdmin):
     list_filter = ["aggregator"]
     date_hierarchy = "day"
 
-    @admin.display(description="discrepancies per class (count; their / our amounts, minor units)")
+    @admin.display(description="discrepancies per class (count: their / our amounts)")
     def summary(self, row):
         if not row.counts:
             return "none"
         return format_html_join(
-            ", ",
-            "{}: {} ({} / {})",
+            format_html("<br>"),
+            "{} {}: {} ({} / {})",
             (
-                (DiscrepancyClass(k).label, v["count"], v["their_amount"], v["our_amount"])
-                for k, v in sorted(row.counts.items())
+                (
+                    DiscrepancyClass(kind).label,
+                    currency,
+                    v["count"],
+                    money(v["their_amount"], currency),
+                    money(v["our_amount"], currency),
+                )
+                for kind, per_currency in sorted(row.counts.items())
+                for currency, v in sorted(per_currency.items())
             ),
         )

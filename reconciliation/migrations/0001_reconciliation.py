@@ -425,7 +425,7 @@ class Migration(migrations.Migration):
                     "counts",
                     models.JSONField(
                         default=dict,
-                        help_text="{class: {count, their_amount, our_amount}}; amounts in minor units per currency.",
+                        help_text="{class: {currency: {count, their_amount, our_amount}}}; amounts in minor units.",
                     ),
                 ),
                 ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
@@ -755,6 +755,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="statementline",
             index=models.Index(fields=["statement", "occurred_at"], name="statement_line_time"),
+        ),
+        migrations.AddIndex(
+            model_name="discrepancy",
+            index=models.Index(fields=["aggregator", "transaction_id"], name="discrepancy_transaction"),
         ),
         # Scratch rows of a run, rebuilt by a rerun: no write-ahead log for them (COPY at full speed).
         migrations.RunSQL(

@@ -13,7 +13,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from casino.models import Aggregator
@@ -153,14 +154,19 @@ def shadow_summarize(*, day: date) -> list[ShadowSummary]:
             Discrepancy.objects.filter(
                 aggregator_id=aggregator_id, source=Source.WEBHOOK, detected_at__gte=start, detected_at__lt=end
             )
-            .values("kind")
+            .annotate(currency=Coalesce(NullIf("our_currency", Value("")), "their_currency"))
+            .values("kind", "currency")
             .annotate(count=Count("id"), their_amount=Sum("their_amount"), our_amount=Sum("our_amount"))
-            .order_by("kind")
+            .order_by("kind", "currency")
         )
-        counts = {
-            r["kind"]: {"count": r["count"], "their_amount": r["their_amount"] or 0, "our_amount": r["our_amount"] or 0}
-            for r in rows
-        }
+        # Amounts are summed per currency: minor units of different currencies never add up.
+        counts: dict = {}
+        for r in rows:
+            counts.setdefault(r["kind"], {})[r["currency"]] = {
+                "count": r["count"],
+                "their_amount": r["their_amount"] or 0,
+                "our_amount": r["our_amount"] or 0,
+            }
         summary, _ = ShadowSummary.objects.update_or_create(
             aggregator_id=aggregator_id,
             day=day,

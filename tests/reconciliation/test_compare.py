@@ -89,3 +89,17 @@ def test_a_discrepancy_that_heals_is_closed_as_self_healed(aggregator, money, wi
     missing.refresh_from_db()
     assert (missing.status, missing.resolution) == ("resolved", "self_healed")
     assert missing.history.first().history_type == "~"
+
+
+def test_what_staff_resolved_is_not_opened_again_by_a_rerun(aggregator, money, window, django_user_model):
+    from reconciliation.services.discrepancies import discrepancy_resolve
+
+    money("bet", "b-1", 100)
+    rows = [their("b-1", "bet", 120)]
+    run(aggregator, window, rows)
+    staff = django_user_model.objects.create_user("ops")
+    mismatch = Discrepancy.objects.get()
+    discrepancy_resolve(discrepancy_id=mismatch.pk, resolution="accepted", note="their rounding", staff_user=staff)
+    again = run(aggregator, window, rows)
+    assert again.counts == {"amount_mismatch": 1} and again.new_discrepancies == 0
+    assert Discrepancy.objects.count() == 1

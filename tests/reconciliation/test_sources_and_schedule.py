@@ -156,7 +156,7 @@ def test_the_daily_shadow_summary_counts_and_sums_per_class(aggregator, money):
     shadow_check_event(event_id=answer.applied_event_ids[0])
     (summary,) = shadow_summarize(day=now.date())
     assert summary.events == 1
-    assert summary.counts == {"amount_mismatch": {"count": 1, "their_amount": 120, "our_amount": 100}}
+    assert summary.counts == {"amount_mismatch": {"EUR": {"count": 1, "their_amount": 120, "our_amount": 100}}}
     assert shadow_summarize(day=now.date())[0].pk == summary.pk  # rewritten, not added
 
 
