@@ -15,6 +15,7 @@ With no REDIS_URL the Celery broker is a local folder and the cache a shared fol
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from casino.environment import PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
@@ -309,8 +310,22 @@ RG_REGISTERS = env.json("RG_REGISTERS", default={})
 # A register's confirmed answer is reused this long; an unconfirmed one is never reused.
 RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
 
+# --- Reconciliation (docs/reconciliation.md) -----------------------------------------------
+# Hourly runs cover the last closed hour reaching back this far for late traffic: a discrepancy
+# that heals within it is closed as self-healed by the next run.
+RECONCILIATION_OVERLAP_SECONDS = env.int("RECONCILIATION_OVERLAP_SECONDS", default=3600)
+# Either side of a window, each side is looked up in the other this much further: a transaction
+# near an edge carries a slightly different time on each side.
+RECONCILIATION_EDGE_SECONDS = env.int("RECONCILIATION_EDGE_SECONDS", default=900)
+# Shadow mode waits this long for the money calls a settlement event counts before comparing.
+SETTLEMENT_MATCH_GRACE_SECONDS = env.int("SETTLEMENT_MATCH_GRACE_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
+    # Five minutes past each hour: the hour just closed, with its late calls in.
+    "reconcile-hourly": {"task": "reconciliation.reconcile_hourly", "schedule": crontab(minute=5)},
+    "settlement-match": {"task": "reconciliation.match_settlements", "schedule": 60.0},
+    "shadow-summaries": {"task": "reconciliation.shadow_summaries", "schedule": crontab(minute=15)},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},

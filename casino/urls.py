@@ -11,6 +11,7 @@ admin.site.site_title = "Casino back-office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/wallet/", include("wallet.urls")),
+    path("api/v1/settlement/", include("reconciliation.urls")),
     path("api/v1/", include("games.urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.limits_urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.exclusion_urls")),
