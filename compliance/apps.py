@@ -1,4 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _roles_in_step(sender, apps, using, **kwargs) -> None:
+    # After every migrate (and after the test database is flushed, which empties the groups):
+    # the groups hold exactly the permissions of compliance/roles.py, new models' included.
+    from compliance.roles import roles_sync
+
+    if apps.is_installed("compliance"):
+        roles_sync(apps=apps)
 
 
 class ComplianceConfig(AppConfig):
@@ -8,6 +18,12 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         # The lower layers ask their RG questions through the seam (casino/responsible_gaming.py).
         from casino import responsible_gaming
+        from compliance.audit import capture
         from compliance.rg.provider import ComplianceResponsibleGaming
 
         responsible_gaming.register(ComplianceResponsibleGaming())
+        # The audit log: the seam for the lower layers (casino/audit.py) and the generic capture.
+        capture.connect()
+        # Runs after every app's permissions exist: Django's own post_migrate handlers (content
+        # types, permissions) were connected before this app was ready.
+        post_migrate.connect(_roles_in_step, sender=self, dispatch_uid="compliance.roles")
