@@ -1,6 +1,8 @@
 """The audit log in the admin: read-only records, the chain's last verification, and the
 exports (audit log, a player's statement) for the Compliance role, streamed as they are read."""
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -112,21 +114,25 @@ class AuditRecordAdmin(ReadOnly):
     def _stream(self, request, data) -> StreamingHttpResponse:
         fmt = data["format"]
         start, end = data["start_at"], data["end_at"]
+        selection = None
         if data.get("statement"):
             what, columns = "statement", STATEMENT_COLUMNS
-            rows = statement_rows(player=data["player_row"], start=start, end=end)
             detail = {"player": data["player"], "from": iso(start), "to": iso(end)}
         else:
             kinds = tuple(kind.strip() for kind in data.get("kinds", "").split(",") if kind.strip())
             selection = AuditFilter(start=start, end=end, player=data.get("player", ""), kinds=kinds)
-            what, columns, rows, detail = "audit", AUDIT_COLUMNS, audit_rows(selection), selection.as_dict()
-        export_record(
+            what, columns, detail = "audit", AUDIT_COLUMNS, selection.as_dict()
+        record = export_record(
             what=what,
             actor_id=request.user.pk,
             actor=request.user.get_username(),
             ip_address=request_address(request),
             detail={**detail, "format": fmt, "via": "admin"},
         )
+        if selection is None:
+            rows = statement_rows(player=data["player_row"], start=start, end=end)
+        else:
+            rows = audit_rows(replace(selection, before_id=record.pk))
         response = StreamingHttpResponse(encode(rows, columns=columns, fmt=fmt), content_type=CONTENT_TYPES[fmt])
         name = f"{what}-{data['player'] + '-' if data.get('player') else ''}{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}"
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

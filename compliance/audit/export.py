@@ -88,6 +88,9 @@ class AuditFilter:
     end: datetime
     player: str = ""
     kinds: tuple[str, ...] = field(default_factory=tuple)
+    # Records before this id only: an export leaves out its own record (export_record), and
+    # whatever is appended while it streams.
+    before_id: int | None = None
 
     def __post_init__(self):
         if self.end <= self.start:
@@ -103,6 +106,8 @@ def iso(moment: datetime | None) -> str:
 
 def _audit_query(selection: AuditFilter):
     query = AuditRecord.objects.filter(created_at__gte=selection.start, created_at__lt=selection.end)
+    if selection.before_id is not None:
+        query = query.filter(id__lt=selection.before_id)
     if selection.player:
         query = query.filter(player=selection.player)
     if selection.kinds:
@@ -217,9 +222,9 @@ def encode(rows: Iterable[dict], *, columns: list[str], fmt: str, progress: Call
         progress(written)
 
 
-def export_record(*, what: str, actor_id: int | None, actor: str, ip_address: str | None, detail: dict) -> None:
-    """The export itself, in the audit log."""
-    audit_append(
+def export_record(*, what: str, actor_id: int | None, actor: str, ip_address: str | None, detail: dict) -> AuditRecord:
+    """The export itself, in the audit log (before its first row is read)."""
+    return audit_append(
         kind=f"export.{what}",
         actor_id=actor_id,
         actor=actor,

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from casino.models import Aggregator, Player
-from tests.conftest import SECRET, balance_of
+from tests.conftest import SECRET
 from wallet.models import LedgerTransaction, Wallet
 
 # What the aggregator page posts besides its own fields: the risk-limit inline, with no rows.

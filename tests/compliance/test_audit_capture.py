@@ -3,7 +3,7 @@
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from compliance.models import AuditRecord

@@ -1,7 +1,6 @@
 """What export_audit and export_statement share: where the output goes, progress on stderr."""
 
 import getpass
-import sys
 import time
 
 from django.core.management.base import CommandError
@@ -9,9 +8,15 @@ from django.core.management.base import CommandError
 from compliance.audit.export import ExportInvalid, encode, export_record
 
 
-def write_export(command, *, rows, columns, fmt, output, total, what, detail) -> int:
-    """Stream `rows` to `output` (a path, or stdout when None), with a progress bar on stderr."""
-    export_record(what=what, actor_id=None, actor=f"manage.py ({getpass.getuser()})", ip_address=None, detail=detail)
+def write_export(command, *, select, columns, fmt, output, what, detail) -> int:
+    """Record the export, then stream the rows of select(export record) -> (rows, total) to
+    `output` (a path, or stdout when None), with a progress bar on stderr."""
+    record = export_record(
+        what=what, actor_id=None, actor=f"manage.py ({getpass.getuser()})", ip_address=None, detail=detail
+    )
+    rows, total = select(record)
+    err = command.stderr
+    err.style_func = None  # progress, not an error: no red
     started = time.monotonic()
     done = {"rows": 0}
 
@@ -20,8 +25,8 @@ def write_export(command, *, rows, columns, fmt, output, total, what, detail) ->
         share = written / total if total else 1.0
         bar = "#" * int(share * 30)
         rate = written / max(time.monotonic() - started, 1e-9)
-        sys.stderr.write(f"\r[{bar:<30}] {written}/{total} records ({rate:,.0f}/s)")
-        sys.stderr.flush()
+        err.write(f"\r[{bar:<30}] {written}/{total} records ({rate:,.0f}/s)", ending="")
+        err.flush()
 
     try:
         chunks = encode(rows, columns=columns, fmt=fmt, progress=progress)
@@ -34,5 +39,5 @@ def write_export(command, *, rows, columns, fmt, output, total, what, detail) ->
                     file.write(chunk)
     except ExportInvalid as exc:
         raise CommandError(str(exc)) from exc
-    sys.stderr.write(f"\n{done['rows']} records exported in {time.monotonic() - started:.1f} s\n")
+    err.write(f"\n{done['rows']} records exported in {time.monotonic() - started:.1f} s")
     return done["rows"]

@@ -1,6 +1,8 @@
 """Export the audit log: `export_audit --from ISO --to ISO --format csv|jsonl [--player ID]
 [--kind KIND ...] [--output FILE]` (standard output when no file is named, progress on stderr)."""
 
+from dataclasses import replace
+
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance.audit.export import (
@@ -36,11 +38,14 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         write_export(
             self,
-            rows=audit_rows(selection),
+            select=lambda record: _rows_and_total(replace(selection, before_id=record.pk)),
             columns=AUDIT_COLUMNS,
             fmt=format,
             output=output,
-            total=audit_count(selection),
             what="audit",
             detail={**selection.as_dict(), "format": format, "via": "command"},
         )
+
+
+def _rows_and_total(selection: AuditFilter):
+    return audit_rows(selection), audit_count(selection)

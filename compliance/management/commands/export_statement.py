@@ -36,11 +36,10 @@ class Command(BaseCommand):
         ).count()
         write_export(
             self,
-            rows=rows,
+            select=lambda _record: (rows, total),
             columns=STATEMENT_COLUMNS,
             fmt=format,
             output=output,
-            total=total,
             what="statement",
             detail={"player": player, "from": iso(since), "to": iso(until), "format": format, "via": "command"},
         )
