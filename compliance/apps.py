@@ -2,13 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
-def _roles_in_step(sender, apps, using, **kwargs) -> None:
-    # After every migrate (and after the test database is flushed, which empties the groups):
+def _roles_in_step(sender, apps=None, **kwargs) -> None:
+    # After every migrate (and after a flush, which empties the groups; it sends no `apps`):
     # the groups hold exactly the permissions of compliance/roles.py, new models' included.
+    from django.apps import apps as installed
+
     from compliance.roles import roles_sync
 
-    if apps.is_installed("compliance"):
-        roles_sync(apps=apps)
+    roles_sync(apps=apps or installed)
 
 
 class ComplianceConfig(AppConfig):
