@@ -14,12 +14,11 @@ from django.utils import timezone
 from casino.models import Player
 from compliance.audit.capture import request_address
 from compliance.audit.export import (
-    AUDIT_COLUMNS,
     FORMATS,
     STATEMENT_COLUMNS,
     AuditFilter,
     ExportInvalid,
-    audit_rows,
+    audit_chunks,
     encode,
     export_record,
     iso,
@@ -116,12 +115,12 @@ class AuditRecordAdmin(ReadOnly):
         start, end = data["start_at"], data["end_at"]
         selection = None
         if data.get("statement"):
-            what, columns = "statement", STATEMENT_COLUMNS
+            what = "statement"
             detail = {"player": data["player"], "from": iso(start), "to": iso(end)}
         else:
             kinds = tuple(kind.strip() for kind in data.get("kinds", "").split(",") if kind.strip())
             selection = AuditFilter(start=start, end=end, player=data.get("player", ""), kinds=kinds)
-            what, columns, detail = "audit", AUDIT_COLUMNS, selection.as_dict()
+            what, detail = "audit", selection.as_dict()
         record = export_record(
             what=what,
             actor_id=request.user.pk,
@@ -131,9 +130,10 @@ class AuditRecordAdmin(ReadOnly):
         )
         if selection is None:
             rows = statement_rows(player=data["player_row"], start=start, end=end)
+            chunks = encode(rows, columns=STATEMENT_COLUMNS, fmt=fmt)
         else:
-            rows = audit_rows(replace(selection, before_id=record.pk))
-        response = StreamingHttpResponse(encode(rows, columns=columns, fmt=fmt), content_type=CONTENT_TYPES[fmt])
+            chunks = audit_chunks(replace(selection, before_id=record.pk), fmt=fmt)
+        response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
         name = f"{what}-{data['player'] + '-' if data.get('player') else ''}{start:%Y%m%dT%H%M}-{end:%Y%m%dT%H%M}"
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response

@@ -5,16 +5,16 @@ import time
 
 from django.core.management.base import CommandError
 
-from compliance.audit.export import ExportInvalid, encode, export_record
+from compliance.audit.export import ExportInvalid, export_record
 
 
-def write_export(command, *, select, columns, fmt, output, what, detail) -> int:
-    """Record the export, then stream the rows of select(export record) -> (rows, total) to
-    `output` (a path, or stdout when None), with a progress bar on stderr."""
+def write_export(command, *, select, output, what, detail) -> int:
+    """Record the export, then stream it to `output` (a path, or stdout when None) with a
+    progress bar on stderr. select(export record) -> (chunks(progress), total)."""
     record = export_record(
         what=what, actor_id=None, actor=f"manage.py ({getpass.getuser()})", ip_address=None, detail=detail
     )
-    rows, total = select(record)
+    chunks_of, total = select(record)
     err = command.stderr
     err.style_func = None  # progress, not an error: no red
     started = time.monotonic()
@@ -29,7 +29,7 @@ def write_export(command, *, select, columns, fmt, output, what, detail) -> int:
         err.flush()
 
     try:
-        chunks = encode(rows, columns=columns, fmt=fmt, progress=progress)
+        chunks = chunks_of(progress)
         if output is None:
             for chunk in chunks:
                 command.stdout.write(chunk, ending="")

@@ -6,12 +6,11 @@ from dataclasses import replace
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance.audit.export import (
-    AUDIT_COLUMNS,
     FORMATS,
     AuditFilter,
     ExportInvalid,
+    audit_chunks,
     audit_count,
-    audit_rows,
     parse_time,
 )
 from compliance.management.commands._export import write_export
@@ -38,14 +37,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         write_export(
             self,
-            select=lambda record: _rows_and_total(replace(selection, before_id=record.pk)),
-            columns=AUDIT_COLUMNS,
-            fmt=format,
+            select=lambda record: _chunks_and_total(replace(selection, before_id=record.pk), format),
             output=output,
             what="audit",
             detail={**selection.as_dict(), "format": format, "via": "command"},
         )
 
 
-def _rows_and_total(selection: AuditFilter):
-    return audit_rows(selection), audit_count(selection)
+def _chunks_and_total(selection: AuditFilter, fmt: str):
+    return (lambda progress: audit_chunks(selection, fmt=fmt, progress=progress)), audit_count(selection)

@@ -5,7 +5,7 @@ transaction ids, and the running balance."""
 from django.core.management.base import BaseCommand, CommandError
 
 from casino.models import Player
-from compliance.audit.export import FORMATS, STATEMENT_COLUMNS, ExportInvalid, iso, parse_time, statement_rows
+from compliance.audit.export import FORMATS, STATEMENT_COLUMNS, ExportInvalid, encode, iso, parse_time, statement_rows
 from compliance.management.commands._export import write_export
 from wallet.models import LedgerEntry
 
@@ -36,9 +36,10 @@ class Command(BaseCommand):
         ).count()
         write_export(
             self,
-            select=lambda _record: (rows, total),
-            columns=STATEMENT_COLUMNS,
-            fmt=format,
+            select=lambda _record: (
+                lambda progress: encode(rows, columns=STATEMENT_COLUMNS, fmt=format, progress=progress),
+                total,
+            ),
             output=output,
             what="statement",
             detail={"player": player, "from": iso(since), "to": iso(until), "format": format, "via": "command"},
