@@ -86,6 +86,8 @@ def record_change(
     transaction."""
     request = current_request()
     user = user if user is not None else acting_user(request)
+    if not reason and request is not None and request.method == "POST":
+        reason = request.POST.get("_audit_reason", "")[:500]  # the admin forms' "Reason for this change"
     audit_append(
         kind=kind,
         **_actor_fields(user),

@@ -37,6 +37,7 @@ def test_a_staff_change_records_who_what_which_fields_and_the_address(admin_clie
             "kyc_status": "none",
             "wallets-TOTAL_FORMS": "0",
             "wallets-INITIAL_FORMS": "1",
+            "_audit_reason": "ticket 4711: chargeback fraud",
         },
         REMOTE_ADDR="10.1.2.3",
     )
@@ -45,6 +46,13 @@ def test_a_staff_change_records_who_what_which_fields_and_the_address(admin_clie
     assert (record.actor, record.actor_id, record.ip_address) == ("admin", admin_user.pk, "10.1.2.3")
     assert (record.object_type, record.object_id, record.player) == ("casino.player", str(player.pk), "player-1")
     assert record.changes == {"status": ["active", "blocked"]}
+    assert record.reason == "ticket 4711: chargeback fraud"
+
+
+def test_every_editable_admin_form_asks_why(admin_client_, player):
+    page = admin_client_.get(reverse("admin:casino_player_change", args=[player.pk])).content.decode()
+
+    assert 'name="_audit_reason"' in page
 
 
 def test_an_aggregator_secret_change_is_recorded_without_the_secret(admin_client_, aggregator):
