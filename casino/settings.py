@@ -223,6 +223,11 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Admin sessions end after this long without a request (the session is renewed by each one):
+# an unattended back-office screen does not stay logged in (docs/staff-roles.md).
+SESSION_COOKIE_AGE = env.int("ADMIN_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # How many proxies in front of the app append to X-Forwarded-For (0: the client's address is
 # REMOTE_ADDR). Entries left of the ones our proxies wrote come from the client: never trusted.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -329,7 +334,24 @@ CELERY_BEAT_SCHEDULE = {
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
+    "money-requests-expire": {"task": "wallet.expire_money_requests", "schedule": 300.0},
+    # The audit chain (docs/audit.md): walked, and its head exported, once a day.
+    "audit-verify": {"task": "compliance.verify_audit", "schedule": crontab(minute=10, hour=0)},
+    "audit-head-export": {"task": "compliance.export_audit_head", "schedule": crontab(minute=5, hour=0)},
 }
+
+# --- Staff money operations under four eyes (wallet/services/money_requests.py) ------------
+# Above this amount (minor units, by size) a staff deposit, withdrawal or adjustment waits for a
+# second Finance user's approval; 0 puts every one under four eyes. Per currency, as JSON
+# ({"EUR": 100000}); a currency not named gets FOUR_EYES_DEFAULT_THRESHOLD.
+FOUR_EYES_THRESHOLDS = env.json("FOUR_EYES_THRESHOLDS", default={})
+FOUR_EYES_DEFAULT_THRESHOLD = env.int("FOUR_EYES_DEFAULT_THRESHOLD", default=0)
+# A request not approved within this long expires (beat marks it, an approval refuses it).
+MONEY_REQUEST_TTL_SECONDS = env.int("MONEY_REQUEST_TTL_SECONDS", default=24 * 3600)
+
+# --- Audit log (docs/audit.md) --------------------------------------------------------------
+# Where the daily chain-head export writes audit-head-<date>.json, to be published from there.
+AUDIT_HEAD_EXPORT_DIR = env("AUDIT_HEAD_EXPORT_DIR", default=str(BASE_DIR / "var" / "audit-heads"))
 
 # --- Wallet -----------------------------------------------------------------------------
 # Play money a demo wallet is topped up to when a demo session opens, in major units.
