@@ -8,6 +8,7 @@ from casino import views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/wallet/", include("wallet.urls")),
+    path("api/v1/settlement/", include("reconciliation.urls")),
     path("api/v1/", include("games.urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.limits_urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.exclusion_urls")),

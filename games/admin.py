@@ -183,7 +183,7 @@ class AggregatorAdmin(SimpleHistoryAdmin):
             f"{run.disabled} disabled{' — ' + run.errors[:200] if run.errors else ''}"
         )
 
-    @admin.action(description="Sync catalog now")
+    @admin.action(description="Sync catalog now", permissions=["change"])
     def sync_catalog_now(self, request, queryset):
         from games.tasks import sync_catalog  # the tasks module imports the catalog service
 

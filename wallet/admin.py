@@ -4,18 +4,14 @@ wallet services (so they are ledger transactions with the staff member and reaso
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
+from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from casino import backoffice
 from casino.admin import PlayerAdmin
-from casino.models import Mode, Player
-from wallet.errors import WalletError
-from wallet.forms import MoneyOperationForm
+from casino.models import Player
+from wallet.admin_money import money_operation_view
 from wallet.models import (
     AggregatorTransaction,
     GameRound,
@@ -26,9 +22,7 @@ from wallet.models import (
     WinsWithoutBetDay,
 )
 from wallet.selectors import house_account_balance, stale_rounds
-from wallet.services import wallet_adjust, wallet_deposit, wallet_open, wallet_withdraw
-
-MONEY_OPERATIONS = {"deposit": wallet_deposit, "withdrawal": wallet_withdraw, "adjustment": wallet_adjust}
+from wallet.services import wallet_open
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -100,39 +94,8 @@ class WalletAdmin(ReadOnlyAdmin):
         return urls + super().get_urls()
 
     def money_view(self, request, wallet_id: int):
-        if not request.user.has_perm("wallet.add_ledgertransaction"):
-            raise PermissionDenied
-        wallet = get_object_or_404(Wallet.objects.select_related("currency", "player"), pk=wallet_id)
-        form = MoneyOperationForm(request.POST or None, exponent=wallet.currency.exponent)
-        if wallet.mode != Mode.REAL:
-            messages.error(request, "Demo wallets hold play money; staff operations apply to real wallets only.")
-        elif request.method == "POST" and form.is_valid():
-            operation = form.cleaned_data["operation"]
-            try:
-                ledger = MONEY_OPERATIONS[operation](
-                    wallet_id=wallet.pk,
-                    amount=form.cleaned_data["amount"],
-                    staff_user=request.user,
-                    memo=form.cleaned_data["memo"],
-                )
-            except WalletError as error:
-                form.add_error(None, error.message)
-            else:
-                url = reverse("admin:wallet_ledgertransaction_change", args=[ledger.pk])
-                messages.success(
-                    request,
-                    format_html('{} recorded as ledger transaction <a href="{}">#{}</a>.', operation, url, ledger.pk),
-                )
-                return redirect("admin:wallet_wallet_change", wallet.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Money operation on {wallet}",
-            "wallet": wallet,
-            "balance": wallet.currency.format(wallet.balance),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/wallet/money_operation.html", context)
+        # Deposit / withdraw / adjust: a form, a confirmation, a four-eyes request (admin_money.py).
+        return money_operation_view(self, request, wallet_id)
 
 
 @admin.register(LedgerTransaction)

@@ -149,6 +149,10 @@ class LedgerTransaction(models.Model):
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    # Four eyes (MoneyRequest): the second staff member, who approved what created_by requested.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     memo = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -327,6 +331,67 @@ class WinsWithoutBetDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} {self.currency_id} {self.day}"
+
+
+class MoneyRequest(models.Model):
+    """A staff deposit, withdrawal or adjustment, from the form that asked for it to its ledger
+    transaction (wallet/services/money_requests.py). Above the currency's four-eyes threshold it
+    waits for a second staff member with the approve permission (never the requester); at or
+    below it, it posts at once. `request_key` is the form's own id: a form sent twice (Back, then
+    submit again) finds this row and gets its result instead of a second operation."""
+
+    class Operation(models.TextChoices):
+        DEPOSIT = "deposit"
+        WITHDRAWAL = "withdrawal"
+        ADJUSTMENT = "adjustment", "adjustment (signed)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting for approval"
+        POSTED = "posted", "posted to the ledger"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+        REFUSED = "refused", "refused when posting (responsible gaming)"
+
+    request_key = models.UUIDField(unique=True, help_text="The id of the form that asked for it.")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="money_requests")
+    operation = models.CharField(max_length=16, choices=Operation.choices)
+    amount = models.BigIntegerField(help_text="Signed minor units: what the wallet's balance moves by.")
+    memo = models.CharField(max_length=255, help_text="Why.")
+    # Where the request came from (e.g. "admin", "reconciliation:discrepancy:42").
+    source = models.CharField(max_length=64, default="admin")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="money_request"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("approve_moneyrequest", "Can approve another staff member's money request")]
+        indexes = [models.Index(fields=["status", "expires_at"], name="money_request_open")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="money_request_amount_not_zero"),
+            # The database's own four-eyes guard: whoever decided is not who asked.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="money_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="posted", ledger_transaction__isnull=False)
+                | (~models.Q(status="posted") & models.Q(ledger_transaction__isnull=True)),
+                name="money_request_posted_has_ledger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"money request #{self.pk} {self.operation} on {self.wallet}"
 
 
 # --- Rollups for the dashboard (wallet/rollups.py) ---------------------------------------------

@@ -55,6 +55,7 @@ def posting(
     round_: GameRound | None = None,
     reference: str = "",
     created_by=None,
+    approved_by=None,
     memo: str = "",
 ) -> Posting:
     """What post_transaction writes, unwritten (a money call writes it with its other rows)."""
@@ -67,6 +68,7 @@ def posting(
         round=round_,
         reference=reference,
         created_by=created_by,
+        approved_by=approved_by,
         memo=memo,
         created_at=timezone.now(),
     )

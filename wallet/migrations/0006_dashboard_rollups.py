@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("casino", "0006_player_email"),
-        ("wallet", "0004_call_elapsed_time"),
+        ("wallet", "0005_call_elapsed_time"),
     ]
 
     operations = [

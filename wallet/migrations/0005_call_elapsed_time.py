@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wallet", "0003_call_rg_reason"),
+        ("wallet", "0004_money_requests_four_eyes"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("casino", "0006_player_email"),
-        ("wallet", "0005_dashboard_rollups"),
+        ("wallet", "0006_dashboard_rollups"),
     ]
 
     operations = [
