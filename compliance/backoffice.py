@@ -4,7 +4,7 @@ events."""
 from __future__ import annotations
 
 from casino import backoffice
-from compliance.models import RgEvent, RgExclusion, RgLimit
+from compliance.models import AuditVerification, RgEvent, RgExclusion, RgLimit
 
 
 def _amount(limit: RgLimit, amount: int | None) -> str:
@@ -27,7 +27,25 @@ def rg_section(player, query) -> dict:
     }
 
 
+def _last_verification() -> AuditVerification | None:
+    return AuditVerification.objects.exclude(finished_at=None).order_by("-finished_at").first()
+
+
+def audit_failure_samples():
+    """Broken entries the last finished walk of the audit chain found: 0 when intact (a walk
+    stops at the first break, so a broken chain counts 1)."""
+    last = _last_verification()
+    return [] if last is None else [({}, 0 if last.ok else 1)]
+
+
+def audit_last_run_samples():
+    last = _last_verification()
+    return [] if last is None or last.finished_at is None else [({}, last.finished_at.timestamp())]
+
+
 def register() -> None:
     backoffice.player_section(
         backoffice.PlayerSection("rg", "Responsible gaming", "compliance/player/rg.html", rg_section, order=30)
     )
+    backoffice.gauge_source("casino_audit_verify_failures", audit_failure_samples)
+    backoffice.gauge_source("casino_audit_verify_last_run_timestamp_seconds", audit_last_run_samples)
