@@ -174,3 +174,14 @@ def test_view_site_and_the_favicon_are_not_404s(staff_client):
     assert home.status_code == 302 and home["Location"] == reverse("admin:index")
     assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
     assert 'href="/"' in page(staff_client, reverse("admin:index"))  # "View site"
+
+
+def test_rg_limits_show_money_in_major_units_and_time_in_minutes(staff_client, player):
+    from compliance.models import RgLimit
+
+    RgLimit.objects.create(player=player, kind="loss", period="day", currency_id="EUR", amount=5_000)
+    RgLimit.objects.create(player=player, kind="session_time", period="", amount=90)
+
+    text = page(staff_client, reverse("admin:compliance_rglimit_changelist"))
+
+    assert "50.00 EUR" in text and "90 min" in text
