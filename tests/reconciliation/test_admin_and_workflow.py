@@ -189,3 +189,19 @@ def test_open_discrepancy_counts_per_aggregator(found, staff):
     assert open_discrepancy_counts() == {"acme": 2}
     discrepancy_resolve(discrepancy_id=found["missing_here"].pk, resolution="accepted", note="ok", staff_user=staff)
     assert open_discrepancy_counts() == {"acme": 1}
+
+
+def test_metrics_and_the_dashboard_show_open_discrepancies_and_stale_rounds(admin_client, found, money, settings):
+    money("bet", "b-s", 100, round_id="stale-3")
+    GameRound.objects.filter(external_id="stale-3").update(last_activity_at=timezone.now() - timedelta(days=2))
+    settings.STALE_ROUND_AFTER_SECONDS = 3600
+    text = admin_client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'casino_reconciliation_open_discrepancies{aggregator="acme"} 2.0' in text
+    assert 'casino_reconciliation_stale_rounds{aggregator="acme"} 1.0' in text
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="reconciliation"' in page and "Amount mismatch 1" in page.replace("amount mismatch", "Amount mismatch")
+    listed = admin_client.get(
+        reverse("admin:reconciliation_discrepancy_changelist")
+        + f"?aggregator__id__exact={found['amount_mismatch'].aggregator_id}&status__in=open,investigating"
+    )
+    assert listed.status_code == 200 and "b-1" in listed.content.decode()  # the panel's link
