@@ -43,6 +43,14 @@ MATRIX = {
     "compliance.registercheck": {C: "v"},
     "compliance.auditrecord": {C: "v"},
     "compliance.auditverification": {C: "v"},
+    "reconciliation.reconciliationrun": {F: "v", O: "v", C: "v"},
+    "reconciliation.discrepancy": {F: "vc", O: "v", C: "vc"},
+    "reconciliation.statementimport": {F: "v", O: "va", C: "v"},
+    "reconciliation.settlementrequest": {O: "v", C: "v"},
+    "reconciliation.settlementevent": {O: "v", C: "v"},
+    "reconciliation.reconciliationsettings": {O: "vac", C: "v"},
+    "reconciliation.shadowsummary": {F: "v", O: "v", C: "v"},
+    "reconciliation.staleround": {F: "v", O: "v", C: "v"},
 }
 # Nobody, superusers included, changes or deletes these.
 UNTOUCHABLE = [
@@ -55,7 +63,11 @@ UNTOUCHABLE = [
     "compliance.rgevent",
 ]
 # Admin actions (besides Django's delete_selected, which follows "d") each role sees.
-ACTIONS = {("casino.aggregator", O): {"sync_catalog_now"}}
+ACTIONS = {
+    ("casino.aggregator", O): {"sync_catalog_now"},
+    **{("reconciliation.discrepancy", role): {"export_csv"} for role in (F, O, C)},
+    ("reconciliation.statementimport", O): {"reconcile_statements"},
+}
 
 REGISTRY = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}
 
