@@ -137,3 +137,11 @@ def test_the_daily_tasks_verify_and_export_and_the_admin_shows_the_last_result(d
 
     assert "intact" in intact and head.hash in intact
     assert f"BROKEN</strong> at record {head.pk}" in broken
+
+
+def test_what_the_database_hands_back_hashes_the_same(db):
+    # Addresses, times, nested JSON, numbers and text as PostgreSQL stores and returns them.
+    audit_append(kind="t", ip_address="2001:db8::1", changes={"b": [1, 2.5, None], "a": {"z": "ß"}}, reason="€ ✓")
+    audit_append(kind="t", ip_address="10.0.0.255", changes={"big": 2**62, "neg": -1, "flag": True})
+
+    assert audit_chain_check().ok
