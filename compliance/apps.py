@@ -29,3 +29,8 @@ class ComplianceConfig(AppConfig):
         # Runs after every app's permissions exist: Django's own post_migrate handlers (content
         # types, permissions) were connected before this app was ready.
         post_migrate.connect(_roles_in_step, sender=self, dispatch_uid="compliance.roles")
+
+        # The player's RG state on the player page (casino/backoffice.py).
+        from compliance import backoffice
+
+        backoffice.register()

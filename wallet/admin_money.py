@@ -38,10 +38,28 @@ RESULT_MESSAGES = {
 def describe(request_: MoneyRequest) -> str:
     wallet = request_.wallet
     outcome = RESULT_MESSAGES[MoneyRequest.Status(request_.status)]
-    ledger = f" as ledger transaction #{request_.ledger_transaction_id}" if request_.ledger_transaction_id else ""
+    # The numbers are links: staff go on to the request and its ledger transaction from here.
+    ledger = (
+        format_html(
+            ' as ledger transaction <a href="{}">#{}</a>',
+            reverse("admin:wallet_ledgertransaction_change", args=[request_.ledger_transaction_id]),
+            request_.ledger_transaction_id,
+        )
+        if request_.ledger_transaction_id
+        else ""
+    )
     note = f": {request_.decision_note}" if request_.decision_note else ""
     amount = wallet.currency.format(request_.amount)
-    return f"Request #{request_.pk}, {request_.operation} of {amount}, {outcome}{ledger}{note}."
+    return format_html(
+        'Request <a href="{}">#{}</a>, {} of {}, {}{}{}.',
+        reverse("admin:wallet_moneyrequest_change", args=[request_.pk]),
+        request_.pk,
+        request_.operation,
+        amount,
+        outcome,
+        ledger,
+        note,
+    )
 
 
 def money_operation_view(model_admin, request, wallet_id: int):
@@ -62,7 +80,7 @@ def money_operation_view(model_admin, request, wallet_id: int):
         first = MoneyRequest.objects.filter(request_key=data["request_key"]).select_related("wallet__currency").first()
         if first is not None:
             # Back, then submit again: the first result, never a second operation.
-            messages.warning(request, f"This form was already sent. {describe(first)}")
+            messages.warning(request, format_html("This form was already sent. {}", describe(first)))
             return redirect("admin:wallet_moneyrequest_change", first.pk)
         try:
             delta = balance_delta(operation=data["operation"], amount=data["amount"])

@@ -56,3 +56,12 @@ def risk_refusal_summary(record: AggregatorTransaction) -> str:
 def expire_money_requests() -> int:
     """Pending staff money requests past MONEY_REQUEST_TTL_SECONDS become expired (recorded)."""
     return money_requests_expire()
+
+
+@shared_task(name="wallet.advance_rollups")
+def advance_rollups() -> dict[str, int]:
+    """Add new ledger rows and call records to the dashboard's rollups (safe twice: the
+    watermark's lock, wallet/services/rollups.py)."""
+    from wallet.services.rollups import rollups_advance
+
+    return rollups_advance()
