@@ -3,13 +3,15 @@ user). Every change is a save with its history row (simple-history), the note as
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.utils import timezone
 
 from reconciliation.models import Discrepancy
 from wallet.errors import WalletError
-from wallet.models import Wallet
-from wallet.services import wallet_adjust
+from wallet.models import MoneyRequest, Wallet
+from wallet.services.money_requests import money_request_create
 
 
 class WorkflowError(ValueError):
@@ -52,11 +54,12 @@ def discrepancy_resolve(
     adjust_wallet_id: int | None = None,
 ) -> Discrepancy:
     """Resolve with a resolution and a note. ADJUSTED needs a signed `adjust_amount` (minor units)
-    on the player's wallet: it is moved by the wallet's staff adjustment service (reason and staff
-    user on the ledger transaction) before the discrepancy is marked resolved.
-
-    Integration point: once four-eyes money requests exist (wallet), an adjustment must become a
-    request there, and the discrepancy resolved when it is approved (docs/reconciliation.md)."""
+    on the player's wallet: it is a staff money request (wallet/services/money_requests.py), under
+    the same four-eyes rule as every staff money operation. At or below the threshold it posts at
+    once and the discrepancy is resolved; above it, resolving answers that the request waits for
+    a second Finance user, and resolving again once it is approved finds the same request (its
+    key is the discrepancy's, the amount's and the attempt's) and completes with its ledger
+    transaction, which names both users."""
     if resolution not in Discrepancy.Resolution.values or resolution == Discrepancy.Resolution.SELF_HEALED:
         raise WorkflowError("choose a resolution: adjusted, accepted, fixed by the aggregator or false positive")
     if not note.strip():
@@ -68,17 +71,13 @@ def discrepancy_resolve(
         raise WorkflowError("this discrepancy is already resolved")
     adjustment = None
     if adjust_amount is not None:
-        wallet_id = adjust_wallet_id or _player_wallet(current)
-        # Its own transaction (the wallet's service is durable): money first, then the record of it.
-        try:
-            adjustment = wallet_adjust(
-                wallet_id=wallet_id,
-                amount=adjust_amount,
-                staff_user=staff_user,
-                memo=f"reconciliation: {current.get_kind_display()} {current.transaction_id}: {note}"[:255],
-            )
-        except WalletError as error:
-            raise WorkflowError(error.message) from error
+        adjustment = _adjustment_posted(
+            current,
+            wallet_id=adjust_wallet_id or _player_wallet(current),
+            amount=adjust_amount,
+            staff_user=staff_user,
+            note=note,
+        )
     with transaction.atomic():
         discrepancy = _locked(discrepancy_id)
         if discrepancy.status == Discrepancy.Status.RESOLVED:
@@ -91,6 +90,39 @@ def discrepancy_resolve(
         discrepancy.note = _append(discrepancy.note, staff_user, note)
         _save(discrepancy, staff_user=staff_user, note=note)
     return discrepancy
+
+
+def _adjustment_posted(discrepancy: Discrepancy, *, wallet_id: int, amount: int, staff_user, note: str):
+    """The ledger transaction of the discrepancy's adjustment, asked for as a money request (its
+    own transaction: money first, then the record of it), or WorkflowError saying why not yet."""
+    source = f"reconciliation:discrepancy:{discrepancy.pk}"
+    requests = MoneyRequest.objects.filter(source=source)
+    waiting = requests.filter(status=MoneyRequest.Status.PENDING).exclude(amount=amount).first()
+    if waiting is not None:
+        raise WorkflowError(f"money request #{waiting.pk} for another amount still waits for approval")
+    # The same discrepancy, amount and attempt name the same request: resolving again finds it.
+    attempt = requests.exclude(status__in=[MoneyRequest.Status.PENDING, MoneyRequest.Status.POSTED]).count()
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"casino:{source}:{amount}:{attempt}")
+    try:
+        request = money_request_create(
+            request_key=key,
+            wallet_id=wallet_id,
+            operation=MoneyRequest.Operation.ADJUSTMENT,
+            amount=amount,
+            memo=f"reconciliation: {discrepancy.get_kind_display()} {discrepancy.transaction_id}: {note}"[:255],
+            staff_user=staff_user,
+            source=source,
+        )
+    except WalletError as error:
+        raise WorkflowError(error.message) from error
+    if request.status == MoneyRequest.Status.PENDING:
+        raise WorkflowError(
+            f"the adjustment is money request #{request.pk}: it waits for a second Finance user's approval "
+            "(Money requests); resolve again once it is approved"
+        )
+    if request.status != MoneyRequest.Status.POSTED:
+        raise WorkflowError(f"the adjustment's money request #{request.pk} was {request.status}: nothing moved")
+    return request.ledger_transaction
 
 
 def _player_wallet(discrepancy: Discrepancy) -> int:

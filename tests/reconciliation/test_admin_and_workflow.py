@@ -64,7 +64,10 @@ def test_the_list_filters_and_the_page_shows_both_sides_and_the_round(admin_clie
     assert "run" in text  # the evidence: the run that found it
 
 
-def test_investigate_then_resolve_with_an_adjustment_moves_money_through_the_wallet(admin_client, found, player, staff):
+def test_investigate_then_resolve_with_an_adjustment_moves_money_through_the_wallet(
+    admin_client, found, player, staff, settings
+):
+    settings.FOUR_EYES_DEFAULT_THRESHOLD = 1_000_00  # small: posts at once (four eyes: the next test)
     missing = found["missing_here"]
     url = reverse("admin:reconciliation_discrepancy_workflow", args=[missing.pk])
     admin_client.post(url, {"action": "investigate", "note": "asking the aggregator"})
@@ -189,3 +192,31 @@ def test_open_discrepancy_counts_per_aggregator(found, staff):
     assert open_discrepancy_counts() == {"acme": 2}
     discrepancy_resolve(discrepancy_id=found["missing_here"].pk, resolution="accepted", note="ok", staff_user=staff)
     assert open_discrepancy_counts() == {"acme": 1}
+
+
+def test_an_adjustment_above_the_threshold_waits_for_a_second_finance_user(found, player, staff, settings):
+    from tests.staff import staff_in
+    from wallet.models import MoneyRequest
+    from wallet.services.money_requests import money_request_approve
+
+    settings.FOUR_EYES_DEFAULT_THRESHOLD = 0  # every staff money operation: two people
+    missing = found["missing_here"]
+    before = balance_of(player)
+
+    with pytest.raises(WorkflowError, match="waits for a second Finance user"):
+        discrepancy_resolve(
+            discrepancy_id=missing.pk, resolution="adjusted", note="paid", staff_user=staff, adjust_amount=70
+        )
+    assert balance_of(player) == before
+    request = MoneyRequest.objects.get(source=f"reconciliation:discrepancy:{missing.pk}")
+    approver = staff_in("Finance", "second-pair-of-eyes")
+    money_request_approve(request_id=request.pk, staff_user=approver)
+
+    resolved = discrepancy_resolve(
+        discrepancy_id=missing.pk, resolution="adjusted", note="paid", staff_user=staff, adjust_amount=70
+    )
+
+    assert (resolved.status, resolved.resolution) == ("resolved", "adjusted")
+    assert balance_of(player) == before + 70
+    assert (resolved.adjustment.created_by, resolved.adjustment.approved_by) == (staff, approver)
+    assert MoneyRequest.objects.filter(source=f"reconciliation:discrepancy:{missing.pk}").count() == 1
