@@ -43,6 +43,14 @@ MATRIX = {
     "compliance.registercheck": {C: "v"},
     "compliance.auditrecord": {C: "v"},
     "compliance.auditverification": {C: "v"},
+    "reconciliation.discrepancy": {F: "vc", C: "vc"},
+    "reconciliation.reconciliationrun": {F: "v", O: "v", C: "v"},
+    "reconciliation.statementimport": {F: "va", C: "v"},
+    "reconciliation.settlementrequest": {F: "v", O: "v", C: "v"},
+    "reconciliation.settlementevent": {F: "v", O: "v", C: "v"},
+    "reconciliation.reconciliationsettings": {O: "vac", C: "v"},
+    "reconciliation.shadowsummary": {F: "v", C: "v"},
+    "reconciliation.staleround": {S: "v", F: "v", O: "v", C: "v"},
 }
 # Nobody, superusers included, changes or deletes these.
 UNTOUCHABLE = [
@@ -55,7 +63,13 @@ UNTOUCHABLE = [
     "compliance.rgevent",
 ]
 # Admin actions (besides Django's delete_selected, which follows "d") each role sees.
-ACTIONS = {("casino.aggregator", O): {"sync_catalog_now"}}
+ACTIONS = {
+    ("casino.aggregator", O): {"sync_catalog_now"},
+    ("reconciliation.discrepancy", F): {"export_csv"},
+    ("reconciliation.discrepancy", C): {"export_csv"},
+    ("reconciliation.statementimport", F): {"reconcile_statements"},
+    ("reconciliation.statementimport", C): {"reconcile_statements"},
+}
 
 REGISTRY = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}
 
