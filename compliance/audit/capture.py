@@ -113,9 +113,8 @@ HISTORY_KINDS = {"+": "change.create", "~": "change.update", "-": "change.delete
 def _history_changes(history_instance) -> dict:
     if history_instance.history_type == "-":
         return {}
-    tracked = [
-        field for field in history_instance.instance_type._meta.fields if field.name in _tracked(history_instance)
-    ]
+    names = _tracked(history_instance)
+    tracked = [field for field in history_instance.instance_type._meta.fields if field.name in names]
     previous = history_instance.prev_record
     if previous is None:
         return {field.attname: [None, getattr(history_instance, field.attname)] for field in tracked}

@@ -220,3 +220,9 @@ def test_an_adjustment_above_the_threshold_waits_for_a_second_finance_user(found
     assert balance_of(player) == before + 70
     assert (resolved.adjustment.created_by, resolved.adjustment.approved_by) == (staff, approver)
     assert MoneyRequest.objects.filter(source=f"reconciliation:discrepancy:{missing.pk}").count() == 1
+    # The resolution is in the audit log (its history row, captured), with who and why.
+    from compliance.models import AuditRecord
+
+    audited = AuditRecord.objects.filter(object_type="reconciliation.discrepancy", object_id=str(missing.pk)).last()
+    assert (audited.kind, audited.actor, audited.reason) == ("change.update", "boss", "paid")
+    assert audited.changes["status"][1] == "resolved" and audited.changes["resolution"] == ["", "adjusted"]
