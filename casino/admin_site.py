@@ -11,8 +11,7 @@ import logging
 import time
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -50,7 +49,7 @@ class BackOfficeSite(admin.AdminSite):
         """Support's search: a player id, an email, an aggregator transaction id or a round id.
         One match opens the player page (on the round, when a round or call matched)."""
         if not request.user.has_perm("casino.view_player"):
-            raise PermissionDenied
+            raise Http404  # least privilege (docs/staff-roles.md): as the player page
         query = request.GET.get("q", "").strip()
         matches = backoffice.find_players(query) if query else []
         if len(matches) == 1:
@@ -66,7 +65,7 @@ class BackOfficeSite(admin.AdminSite):
 
     def player_page_view(self, request, player_id: int):
         if not request.user.has_perm("casino.view_player"):
-            raise PermissionDenied
+            raise Http404
         player = get_object_or_404(Player, pk=player_id)
         sections = [
             {

@@ -50,6 +50,8 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "casino_stale_rounds": ("Open rounds idle past STALE_ROUND_AFTER_SECONDS.", ("aggregator",)),
     # reconciliation: open discrepancies (reconciliation.selectors.open_discrepancy_counts()).
     "casino_reconciliation_open_discrepancies": ("Reconciliation discrepancies not yet resolved.", ("aggregator",)),
+    # reconciliation: stale rounds awaiting resolution (reconciliation.selectors.stale_round_counts()).
+    "casino_reconciliation_stale_rounds": ("Stale rounds awaiting resolution by staff.", ("aggregator",)),
     # compliance (audit log): the last verification of the audit chain.
     "casino_audit_verify_failures": ("1 when the last audit-log verification found the chain broken, else 0.", ()),
     "casino_audit_verify_last_run_timestamp_seconds": ("When the audit log was last verified (Unix time).", ()),

@@ -6,7 +6,7 @@ class ReconciliationConfig(AppConfig):
     verbose_name = "Reconciliation (settlement webhooks, reports)"
 
     def ready(self) -> None:
-        # Open discrepancies on the dashboard and in /metrics (casino/backoffice.py).
-        from reconciliation import backoffice
+        # Discrepancies and stale rounds on the dashboard and /metrics (casino/backoffice.py).
+        from reconciliation import dashboard
 
-        backoffice.register()
+        dashboard.register()

@@ -110,7 +110,7 @@ def test_staff_without_the_player_permission_cannot_open_or_search_players(clien
     page = client.get(reverse("admin:player_page", args=[player.pk]))
     search = client.get(reverse("admin:player_find"), {"q": "player-1"})
 
-    assert page.status_code == 403 and search.status_code == 403
+    assert page.status_code == 404 and search.status_code == 404  # least privilege: no hint a player exists
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

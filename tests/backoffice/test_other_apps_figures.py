@@ -34,7 +34,7 @@ def test_open_discrepancies_show_on_the_dashboard_and_in_metrics(client, aggrega
     page = client.get(reverse("admin:index")).content.decode()
 
     assert 'casino_reconciliation_open_discrepancies{aggregator="acme"} 2.0' in text
-    assert re.search(r'id="open-discrepancies">2<', page)
+    assert re.search(r'<tr data-aggregator="acme"><td>acme</td>\s*<td class="num alert"><a [^>]*>2</a>', page)
 
 
 def test_the_last_audit_verification_shows_in_metrics(client, db):
