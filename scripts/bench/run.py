@@ -18,11 +18,12 @@
 
 Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
-workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
+workers; default cores + 1), BENCH_WORKER_CLASS (gthread), BENCH_THREADS (4), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
-BENCH_SCENARIOS (comma list, default all five), BENCH_ROUNDS (1: the chosen scenarios run this many
-times over, interleaved, each result named "scenario #k"), BENCH_PROFILE=1 (py-spy records the workers during
-the full-spread scenario; flame graph in var/bench/).
+BENCH_SCENARIOS (comma list, default all), BENCH_ROUNDS (1: the chosen scenarios run this many
+times over, interleaved, each result named "scenario #k"), BENCH_BET_USERS (16) and BENCH_BET_PLAYERS
+(1000) for the pure-bets scenarios, BENCH_PROFILE=1 or =<scenario> (py-spy records the workers during
+full spread, or that scenario; collapsed stacks in var/bench/).
 """
 
 from __future__ import annotations
@@ -50,14 +51,16 @@ PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
 # cores + 1 measured best here (2 cores, load generator on the same machine): full spread 328/s
 # with 3 workers against 257-265/s with 5 or 8 (docs/benchmarks.md).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# The production server's settings (gunicorn_config.py: gthread, 4 threads, keep-alive) unless told.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 USERS = int(os.environ.get("BENCH_USERS", str(2 * WORKERS)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 DB_NAME = os.environ.get("BENCH_DB", "casino_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+# BENCH_PROFILE=1 profiles "full spread"; BENCH_PROFILE=<scenario> profiles that one.
+PROFILE = {"": "", "1": "full spread"}.get(os.environ.get("BENCH_PROFILE", ""), os.environ.get("BENCH_PROFILE", ""))
 # Pure bets as aggregators send them (issue 15): BET_USERS connections, over BET_PLAYERS players or one.
 BET_USERS = int(os.environ.get("BENCH_BET_USERS", "16"))
 BET_PLAYERS = min(int(os.environ.get("BENCH_BET_PLAYERS", "1000")), PLAYERS - 1)  # the last one: sql's capture
@@ -237,6 +240,8 @@ def start_server() -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"),
         "casino.wsgi",
+        "-c",
+        "gunicorn_config.py",
         "--bind",
         f"127.0.0.1:{PORT}",
         "--workers",
@@ -366,8 +371,8 @@ def read_stats(csv_prefix: Path) -> dict:
     }
 
 
-def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
-    out = OUT / "profile-full-spread.txt"
+def profile_workers(server: subprocess.Popen, seconds: int, tag: str) -> subprocess.Popen:
+    out = OUT / f"profile-{tag.replace(' ', '-')}.txt"
     command = [
         str(VENV_BIN / "py-spy"),
         "record",
@@ -495,7 +500,7 @@ def main() -> int:
             elif limits_set:  # a later round: the limits stay, read only in "full spread rg"
                 rg_state(on=name == "full spread rg")
             tag = label(name, k)
-            profiler = profile_workers(server, SECONDS) if PROFILE and tag == "full spread" else None
+            profiler = profile_workers(server, SECONDS, tag) if PROFILE and tag == PROFILE else None
             log(f"{tag}: {SECONDS} s")
             before, sessions = meter.read(), database_sessions()
             prefix = OUT / tag.replace(" ", "-").replace("#", "")
