@@ -24,6 +24,10 @@ BENCH_SCENARIOS (comma list, default all), BENCH_ROUNDS (1: the chosen scenarios
 times over, interleaved, each result named "scenario #k"), BENCH_BET_USERS (16) and BENCH_BET_PLAYERS
 (1000) for the pure-bets scenarios, BENCH_PROFILE=1 or =<scenario> (py-spy records the workers during
 full spread, or that scenario; collapsed stacks in var/bench/).
+
+The cost of metrics, on demand: BENCH_SCENARIOS="full spread,full spread no metrics,full spread
+metrics again" runs the real mix counting, then with the server restarted with METRICS_ENABLED=0,
+then counting again, and prints with / without (target: within 3 %).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
 # cores + 1 measured best here (2 cores, load generator on the same machine): full spread 328/s
 # with 3 workers against 257-265/s with 5 or 8 (docs/benchmarks.md).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
-# The production server's settings (gunicorn_config.py: gthread, 4 threads, keep-alive) unless told.
+# The production server's settings (gunicorn.conf.py: gthread, 4 threads, keep-alive) unless told.
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 USERS = int(os.environ.get("BENCH_USERS", str(2 * WORKERS)))
@@ -77,10 +81,17 @@ SCENARIOS = {
     "bets ceiling hot": ("ceiling", 1, BET_USERS),
     "bets sql hot": ("sql", 1, BET_USERS),
     "bets hot": ("bets", 1, BET_USERS),
+    # The cost of /metrics on the money path (on demand, not by default): the same mix with the
+    # server counting nothing (METRICS_ENABLED=0), then counting again (target: within 3 %).
+    "full spread no metrics": ("full", PLAYERS, USERS),
+    "full spread metrics again": ("full", PLAYERS, USERS),
     # Last: once set, the limits stay on every player for the rest of the run.
     "full spread rg": ("full", PLAYERS, USERS),
 }
-CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+# Scenarios served by a server started with other settings (restarted around them).
+SERVER_ENV = {"full spread no metrics": {"METRICS_ENABLED": "0"}}
+DEFAULT_SCENARIOS = [name for name in SCENARIOS if "metrics" not in name]
+CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
 # The chosen scenarios run this many times over, interleaved ("name #k"): on a shared machine a
 # ratio is trusted only when the pairs of several rounds agree.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
@@ -227,7 +238,7 @@ def ledger_totals() -> dict:
 # --- Server and load --------------------------------------------------------------------------
 
 
-def start_server() -> subprocess.Popen:
+def start_server(extra_env: dict | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "BENCH_ENDPOINTS": "1",
@@ -236,12 +247,14 @@ def start_server() -> subprocess.Popen:
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
+        # Its own metrics folder: gunicorn.conf.py clears this host's files in it at start.
+        "PROMETHEUS_MULTIPROC_DIR": str(OUT / "prometheus"),
+        **(extra_env or {}),
     }
+    (OUT / "prometheus").mkdir(parents=True, exist_ok=True)
     command = [
         str(VENV_BIN / "gunicorn"),
         "casino.wsgi",
-        "-c",
-        "gunicorn_config.py",
         "--bind",
         f"127.0.0.1:{PORT}",
         "--workers",
@@ -425,6 +438,14 @@ def report(results: dict) -> list[str]:
 
 def _verdicts(results: dict, k: int) -> list[str]:
     verdicts = []
+    full, bare, again = (results.get(label(f"full spread{s}", k)) for s in ("", " no metrics", " metrics again"))
+    if full and bare and bare["rps"]:
+        counted = [r["rps"] for r in (full, again) if r]
+        ratio = sum(counted) / len(counted) / bare["rps"]
+        verdicts.append(
+            f"full spread with metrics / without: {ratio:.3f} (mean of {len(counted)} runs with; target >= 0.97): "
+            f"{'MET' if ratio >= 0.97 else 'MISSED'}"
+        )
     full, rg = results.get(label("full spread", k)), results.get(label("full spread rg", k))
     if full and rg and full["rps"]:
         ratio = rg["rps"] / full["rps"]
@@ -480,6 +501,7 @@ def main() -> int:
 
     server = start_server()
     meter = CpuMeter(server, DB_NAME)
+    server_env: dict = {}
     results = {}
     try:
         if WARMUP:
@@ -490,6 +512,14 @@ def main() -> int:
         limits_set = False
         for k, name in ((k, name) for k in range(1, ROUNDS + 1) for name in CHOSEN):
             target, players, users = SCENARIOS[name]
+            if SERVER_ENV.get(name, {}) != server_env:
+                stop_server(server)
+                server_env = SERVER_ENV.get(name, {})
+                log(f"restarting the server with {server_env or 'its usual settings'}")
+                server = start_server(server_env)
+                meter = CpuMeter(server, DB_NAME)
+                if WARMUP:
+                    run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup-restart")
             if name == "full spread rg" and not limits_set:
                 set_rg_limits()
                 limits_set = True

@@ -7,6 +7,7 @@ function of the stored answer, so a resend gets the first answer back byte for b
 
 import functools
 import json
+import time
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -25,6 +26,7 @@ from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
 from casino.responsible_gaming import RgReason
 from wallet.api.auth import authenticate_native, check_rate_limit
+from wallet.api.observe import wallet_call_observe
 from wallet.errors import WALLET_CODES, ErrorCode, RateLimited, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
 
@@ -234,6 +236,7 @@ def error_response(error: WalletError) -> HttpResponse:
     if error.rg_reason:
         body["rg_reason"] = error.rg_reason
     response = json_response(body, status=HTTP_STATUS[error.code])
+    response.result_code = str(error.code)  # type: ignore[attr-defined]  # for wallet_call_observe
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.retry_after)
     elif error.code == ErrorCode.RETRY:
@@ -250,7 +253,9 @@ def answer_response(answer: CallAnswer, *, transaction_id: str | None) -> HttpRe
     if transaction_id is not None:
         body["transaction_id"] = transaction_id
         body["wallet_transaction_id"] = answer.wallet_transaction_id
-    return json_response(body, status=200)
+    response = json_response(body, status=200)
+    response.result_code = "OK"  # type: ignore[attr-defined]
+    return response
 
 
 def _validation_message(errors: dict) -> str:
@@ -294,6 +299,8 @@ class NativeWalletView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     request_serializer: type[serializers.Serializer]
+    endpoint: str
+    received_at: float = 0.0
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method != "POST":
@@ -301,17 +308,29 @@ class NativeWalletView(APIView):
         return self.post(request)
 
     def post(self, request):
+        self.received_at = time.perf_counter()
+        aggregator = None
+        data: dict = {}
         try:
             aggregator = authenticate_native(request)
             check_rate_limit(aggregator)
             data = self.parse(request)
-            return self.handle(aggregator, data)
+            response = self.handle(aggregator, data)
         except JsonBodyError as exc:
-            return error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
+            response = error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
         except WalletError as error:
-            return error_response(error)
+            response = error_response(error)
         except DatabaseError:
-            return error_response(RetryLater())
+            response = error_response(RetryLater())
+        wallet_call_observe(
+            protocol="native",
+            endpoint=self.endpoint,
+            aggregator=aggregator,
+            result=getattr(response, "result_code", str(response.status_code)),
+            started=self.received_at,
+            transaction_id=data.get("transaction_id", ""),
+        )
+        return response
 
     def parse(self, request) -> dict:
         # One body, one meaning: JSON in UTF-8 only, read strictly (casino/jsonbody.py).
@@ -352,6 +371,7 @@ class MoneyView(NativeWalletView):
             spin_type=data["spin_type"],
             round_closed=data["round_closed"],
             reference_id=data.get("rollback_transaction_id", ""),
+            received_at=self.received_at,
         )
         return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)
 
@@ -386,6 +406,7 @@ def _money_schema(summary: str, description: str, request: type[serializers.Seri
 )
 class BalanceView(NativeWalletView):
     request_serializer = NativeBalanceRequest
+    endpoint = "balance"
 
     def handle(self, aggregator, data):
         answer = wallet_balance(
@@ -409,7 +430,7 @@ class BalanceView(NativeWalletView):
     )
 )
 class BetView(MoneyView):
-    kind = "bet"
+    kind = endpoint = "bet"
     request_serializer = NativeBetRequest
 
 
@@ -425,7 +446,7 @@ class BetView(MoneyView):
     )
 )
 class WinView(MoneyView):
-    kind = "win"
+    kind = endpoint = "win"
     request_serializer = NativeWinRequest
 
 
@@ -439,5 +460,5 @@ class WinView(MoneyView):
     )
 )
 class RollbackView(MoneyView):
-    kind = "rollback"
+    kind = endpoint = "rollback"
     request_serializer = NativeRollbackRequest

@@ -9,13 +9,15 @@ statement, writes.py). A win is also checked against its aggregator's risk limit
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from casino import responsible_gaming
+from casino import metrics, responsible_gaming
+from casino.metrics import LEDGER_POSTINGS, WALLET_LOCK_RETRIES
 from casino.models import Aggregator, GameSession, Mode, Player
 from casino.responsible_gaming import ResponsibleGaming, RgRefusal
 from wallet import rows
@@ -77,17 +79,21 @@ def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
     """
     try:
         try:
-            return _process_locked(call)
+            answer, posted_kind = _process_locked(call)
         except IntegrityError:
             # Two first deliveries of one transaction id raced past the lookup: the loser's
             # insert hit the unique key. The winner has committed, so this time we find its
             # record and answer as a resend.
-            return _process_locked(call)
+            answer, posted_kind = _process_locked(call)
     except WalletError:
         raise
     except DatabaseError as exc:  # lock timeout, connection lost, serialisation failure
         logger.warning("wallet call %s %s: retryable database error: %s", call.kind, call.transaction_id, exc)
+        WALLET_LOCK_RETRIES.labels(aggregator=call.aggregator.code).inc()
         raise RetryLater() from exc
+    if posted_kind and metrics.ENABLED:  # committed: counted once, never for a resend
+        LEDGER_POSTINGS.labels(kind=posted_kind[0], mode=posted_kind[1]).inc()
+    return answer
 
 
 def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str, currency: str) -> CallAnswer:
@@ -131,7 +137,8 @@ def _session_not_found(call: MoneyCall) -> WalletError:
     return WalletError(ErrorCode.SESSION_NOT_FOUND, "no such session for this player")
 
 
-def _process_locked(call: MoneyCall) -> CallAnswer:
+def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None]:
+    """The answer, and the (kind, mode) of the ledger transaction it posted, if any."""
     at = timezone.now()
     with transaction.atomic(durable=True):
         session, wallet, known, rg_rows = _lock_and_read(call, at)
@@ -139,7 +146,7 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             raise _session_not_found(call)
         existing = known.record(call.transaction_id)
         if existing is not None:
-            return _answer_resend(existing, call, wallet)
+            return _answer_resend(existing, call, wallet), None
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
@@ -199,6 +206,7 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 message=decision.message,
                 rg_reason=decision.rg_reason,
                 ledger_transaction=posting.ledger if posting else None,
+                elapsed_us=_elapsed_us(call),
             ),
             decision,
             # The running RG totals, in the same statement: still under the wallet lock.
@@ -208,7 +216,15 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             _rg_record_refusal(rg, call, session, wallet, decision)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
-    return CallAnswer.from_record(record, replayed=False)
+    return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
+
+
+def _elapsed_us(call: MoneyCall) -> int | None:
+    """Microseconds since the request reached the view, up to writing its record (the lock wait
+    included): the timing staff see on the call and the dashboard's latency."""
+    if call.received_at is None:
+        return None
+    return int((time.perf_counter() - call.received_at) * 1_000_000)
 
 
 def _rg_provider(session: GameSession) -> ResponsibleGaming | None:

@@ -7,6 +7,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casino.metrics import LEDGER_POSTINGS
 from casino.models import Aggregator
 from wallet import rows
 from wallet.models import (
@@ -54,6 +55,7 @@ def posting(
     round_: GameRound | None = None,
     reference: str = "",
     created_by=None,
+    approved_by=None,
     memo: str = "",
 ) -> Posting:
     """What post_transaction writes, unwritten (a money call writes it with its other rows)."""
@@ -66,6 +68,7 @@ def posting(
         round=round_,
         reference=reference,
         created_by=created_by,
+        approved_by=approved_by,
         memo=memo,
         created_at=timezone.now(),
     )
@@ -82,7 +85,12 @@ def post_transaction(**fields) -> LedgerTransaction:
         sql = f"WITH {ctes} SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn"  # noqa: S608
         cursor.execute(sql, params)
         ledger_id, house_legs = cursor.fetchone()
-    return posted(entry, ledger_id, house_legs)
+    ledger = posted(entry, ledger_id, house_legs)
+    kind, mode = ledger.kind, ledger.mode
+    # Counted for /metrics once it is committed (staff operations and demo top-ups; the money
+    # calls count theirs in calls.py, without an on_commit on the hot path).
+    transaction.on_commit(lambda: LEDGER_POSTINGS.labels(kind=kind, mode=mode).inc())
+    return ledger
 
 
 def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:

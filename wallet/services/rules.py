@@ -6,7 +6,7 @@ Decision (or a refusal), and writes.py writes that decision in one statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
@@ -52,6 +52,8 @@ class MoneyCall:
     reference_id: str = ""
     # When True (protocols whose free bets are paid by the aggregator) a bet debits nothing.
     is_free: bool = False
+    # time.perf_counter() when the request reached the view: the record keeps how long we took.
+    received_at: float | None = field(default=None, compare=False)
 
     def content(self) -> dict:
         """The fields a resend must repeat exactly (round_closed is deliberately not one)."""
