@@ -4,8 +4,8 @@ Procfile's, the Docker image's, docker-compose.yml's, `make bench`'s; docs/deplo
 Threaded workers with HTTP keep-alive: aggregators keep their connections open and send the next
 call on the same one. Sync workers close the connection after every answer, so each call paid a
 TCP connect and accept (in `make bench`, 1.05 connections opened per request against 0.003 with
-these settings, and about 0.4 ms less CPU per request in the client, 0.15 ms in the server:
-docs/benchmarks.md).
+these settings, and about 0.4 ms less CPU per request in the client, 0.15 ms in the server over
+many players: docs/benchmarks.md, "Speed per core").
 
 Metrics (casino/metrics.py) are counted per process into files of one folder, named by host
 and process id, which a scrape of any worker adds up. The folder must be known before a worker
