@@ -49,6 +49,8 @@ PERMISSIONS: dict[str, list[str]] = {
         "wallet.view_moneyrequest",
         "wallet.add_moneyrequest",
         "wallet.approve_moneyrequest",
+        # Reconciliation: runs and statements, discrepancies resolved (an adjustment is a money
+        # request like any other), stale rounds closed with their bets refunded.
         "reconciliation.view_discrepancy",
         # resolves discrepancies, an adjustment being a money request; closes stale rounds
         "reconciliation.change_discrepancy",

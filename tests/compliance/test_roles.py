@@ -166,3 +166,14 @@ def test_support_sees_no_aggregator_and_so_no_secret_status(aggregator):
     client.force_login(staff_in(S))
 
     assert client.get(reverse("admin:casino_aggregator_change", args=[aggregator.pk])).status_code == 403
+
+
+@pytest.mark.parametrize(("role", "allowed"), [(S, True), (F, True), (O, False), (C, True)])
+def test_finding_a_player_and_the_player_page_follow_view_player(player, role, allowed):
+    client = Client()
+    client.force_login(staff_in(role))
+
+    found = client.get(reverse("admin:player_find"), {"q": "nobody-by-this-name"})
+    page = client.get(reverse("admin:player_page", args=[player.pk]))
+
+    assert (found.status_code == 200) is allowed and (page.status_code == 200) is allowed
