@@ -102,7 +102,8 @@ def _apply(aggregator, batch_id, events, raw, headers, payload) -> BatchAnswer:
 
 def _apply_event(aggregator, request, index: int, event) -> tuple[dict, SettlementEvent | None]:
     event_id = event.get("event_id") if isinstance(event, dict) else None
-    shown_id = event_id if isinstance(event_id, str) and len(event_id) <= 128 else None
+    # Echoed in the stored answer (jsonb, which refuses NUL): only an id it can hold.
+    shown_id = event_id if isinstance(event_id, str) and len(event_id) <= 128 and "\x00" not in event_id else None
     try:
         parsed = parse_event(event)
     except RowError as exc:

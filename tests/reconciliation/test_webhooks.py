@@ -174,3 +174,12 @@ def test_hostile_fields_are_refused_or_ignored_never_a_500(client, aggregator):
     assert [r["status"] for r in results] == ["applied", "refused", "refused"]
     assert "session_token is longer than 64" in results[1]["reason"]
     assert "note" not in SettlementEvent.objects.get().payload  # the raw bytes keep it
+
+
+def test_an_event_id_holding_nul_is_refused_not_a_503(client, aggregator):
+    # Found by the schema fuzz: the refusal echoed the id into the stored answer (jsonb refuses NUL).
+    response = post(client, {"batch_id": "batch-nul", "events": [round_settled(event_id="ev\u00001")]})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["status"] == "refused"
+    assert response.json()["results"][0]["event_id"] is None
