@@ -52,15 +52,13 @@ PERMISSIONS: dict[str, list[str]] = {
         # Reconciliation: runs and statements, discrepancies resolved (an adjustment is a money
         # request like any other), stale rounds closed with their bets refunded.
         "reconciliation.view_discrepancy",
+        # resolves discrepancies, an adjustment being a money request; closes stale rounds
         "reconciliation.change_discrepancy",
         "reconciliation.view_reconciliationrun",
-        "reconciliation.add_reconciliationrun",
         "reconciliation.view_statementimport",
-        "reconciliation.add_statementimport",
-        "reconciliation.view_settlementrequest",
-        "reconciliation.view_settlementevent",
         "reconciliation.view_shadowsummary",
-        "wallet.add_ledgertransaction",
+        "reconciliation.view_staleround",
+        "reconciliation.change_staleround",
     ],
     # Runs the integrations: aggregators (credentials write-only), risk limits, catalog, syncs.
     OPERATIONS: [
@@ -91,13 +89,19 @@ PERMISSIONS: dict[str, list[str]] = {
         "games.change_certification",
         "games.delete_certification",
         "games.view_catalogsyncrun",
-        # Reconciliation's settings per aggregator (shadow mode, hourly runs) and its runs.
+        # reconciliation: runs (and starting one), statements, settlement evidence, shadow mode
+        "reconciliation.view_reconciliationrun",
+        "reconciliation.add_reconciliationrun",
+        "reconciliation.view_discrepancy",
+        "reconciliation.view_statementimport",
+        "reconciliation.add_statementimport",
+        "reconciliation.view_settlementrequest",
+        "reconciliation.view_settlementevent",
         "reconciliation.view_reconciliationsettings",
         "reconciliation.add_reconciliationsettings",
         "reconciliation.change_reconciliationsettings",
-        "reconciliation.view_reconciliationrun",
-        "reconciliation.view_settlementrequest",
-        "reconciliation.view_settlementevent",
+        "reconciliation.view_shadowsummary",
+        "reconciliation.view_staleround",
     ],
     # Reads everything (every view_ permission, below), sets RG restrictions, blocks players,
     # resolves discrepancies' compliance side, exports the audit log and statements.

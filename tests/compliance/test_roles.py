@@ -43,14 +43,14 @@ MATRIX = {
     "compliance.registercheck": {C: "v"},
     "compliance.auditrecord": {C: "v"},
     "compliance.auditverification": {C: "v"},
-    "reconciliation.discrepancy": {F: "vc", C: "vc"},
     "reconciliation.reconciliationrun": {F: "v", O: "v", C: "v"},
-    "reconciliation.statementimport": {F: "va", C: "v"},
-    "reconciliation.settlementrequest": {F: "v", O: "v", C: "v"},
-    "reconciliation.settlementevent": {F: "v", O: "v", C: "v"},
+    "reconciliation.discrepancy": {F: "vc", O: "v", C: "vc"},
+    "reconciliation.statementimport": {F: "v", O: "va", C: "v"},
+    "reconciliation.settlementrequest": {O: "v", C: "v"},
+    "reconciliation.settlementevent": {O: "v", C: "v"},
     "reconciliation.reconciliationsettings": {O: "vac", C: "v"},
-    "reconciliation.shadowsummary": {F: "v", C: "v"},
-    "reconciliation.staleround": {S: "v", F: "v", O: "v", C: "v"},
+    "reconciliation.shadowsummary": {F: "v", O: "v", C: "v"},
+    "reconciliation.staleround": {F: "v", O: "v", C: "v"},
 }
 # Nobody, superusers included, changes or deletes these.
 UNTOUCHABLE = [
@@ -65,10 +65,8 @@ UNTOUCHABLE = [
 # Admin actions (besides Django's delete_selected, which follows "d") each role sees.
 ACTIONS = {
     ("casino.aggregator", O): {"sync_catalog_now"},
-    ("reconciliation.discrepancy", F): {"export_csv"},
-    ("reconciliation.discrepancy", C): {"export_csv"},
-    ("reconciliation.statementimport", F): {"reconcile_statements"},
-    ("reconciliation.statementimport", C): {"reconcile_statements"},
+    **{("reconciliation.discrepancy", role): {"export_csv"} for role in (F, O, C)},
+    ("reconciliation.statementimport", O): {"reconcile_statements"},
 }
 
 REGISTRY = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}
