@@ -52,6 +52,13 @@ class HouseAccount(models.Model):
         CASHIER = "cashier", "cashier (deposits and withdrawals)"
         ADJUSTMENT = "adjustment", "staff adjustments"
         DEMO_BANK = "demo_bank", "demo play-money bank"
+        # Currency conversion (docs/money.md): one per currency; its legs bridge a wallet in one
+        # currency and a game account in another, and keep what rounding leaves over.
+        FX = "fx", "currency conversion"
+        # Free, promo and tournament wins (per aggregator): their cost, apart from cash wins.
+        BONUS = "bonus", "bonus cost (free, promo and tournament wins)"
+        # A jackpot's pool (per jackpot): contributions in, jackpot wins out.
+        JACKPOT = "jackpot", "jackpot pool"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
@@ -101,6 +108,12 @@ class GameRound(models.Model):
     rolled_back_bets = models.PositiveIntegerField(default=0)
     bet_total = models.BigIntegerField(default=0)
     win_total = models.BigIntegerField(default=0)
+    # A round played in another currency than the wallet's: the rate its first money call locked;
+    # every later call of the round settles at it (bet_total and win_total are wallet currency).
+    fx_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
+    )
+    fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -131,8 +144,19 @@ class LedgerTransaction(models.Model):
         WITHDRAWAL = "withdrawal"
         ADJUSTMENT = "adjustment"
         DEMO_TOP_UP = "demo_top_up", "demo top-up"
+        # Wins of spins the player paid nothing for, against the aggregator's bonus account.
+        FREE_SPIN_WIN = "free_spin_win", "free-spin win"
+        PROMO_WIN = "promo_win", "promo win"
+        TOURNAMENT_WIN = "tournament_win", "tournament win"
+        # Between house accounts (the game account and a jackpot's pool), and a pool's payout.
+        JACKPOT_CONTRIBUTION = "jackpot_contribution", "jackpot contribution"
+        JACKPOT_WIN = "jackpot_win", "jackpot win"
+        # Bonus money: granted into a bonus wallet, converted to cash once wagered (docs/money.md).
+        BONUS_GRANT = "bonus_grant", "bonus grant"
+        BONUS_CONVERSION = "bonus_conversion", "bonus converted to cash"
+        BONUS_FORFEIT = "bonus_forfeit", "bonus forfeited"
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # The wallet whose balance changed (also in the entries; kept here for search and reports).
@@ -144,6 +168,13 @@ class LedgerTransaction(models.Model):
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     memo = models.CharField(max_length=255, blank=True)
+    # A call played in another currency than the wallet's (docs/money.md): what was played, in
+    # the played currency's minor units (signed like the wallet's leg), at which locked rate.
+    fx_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
+    )
+    fx_amount = models.BigIntegerField("played amount", null=True, blank=True)
+    fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -315,3 +346,63 @@ class WinsWithoutBetDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} {self.currency_id} {self.day}"
+
+
+# --- Currency conversion ----------------------------------------------------------------------
+
+
+class FxPair(models.Model):
+    """An aggregator may play in `played` on wallets in `wallet_currency` (docs/money.md)."""
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.CASCADE, related_name="fx_pairs")
+    played = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+", verbose_name="played currency")
+    wallet_currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    enabled = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["aggregator", "played", "wallet_currency"]
+        verbose_name = "FX pair"
+        constraints = [
+            models.UniqueConstraint(fields=["aggregator", "played", "wallet_currency"], name="fx_pair_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(played=models.F("wallet_currency")), name="fx_pair_two_currencies"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} {self.played_id}->{self.wallet_currency_id}"
+
+
+class FxRate(models.Model):
+    """One unit of `base` is worth `rate` units of `quote` (major units), from `as_of` until
+    `valid_until`: after that a bet converted by it is refused (FX_RATE_STALE)."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff"
+        FEED = "feed"
+
+    base = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    quote = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    rate = models.DecimalField(max_digits=24, decimal_places=12)
+    as_of = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["base", "quote", "-as_of"]
+        verbose_name = "FX rate"
+        constraints = [
+            models.UniqueConstraint(fields=["base", "quote", "as_of"], name="fx_rate_unique_as_of"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="fx_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("as_of")), name="fx_rate_valid_after_as_of"
+            ),
+        ]
+        indexes = [models.Index(fields=["base", "quote", "-as_of"], name="fx_rate_latest")]
+
+    def __str__(self) -> str:
+        return f"1 {self.base_id} = {self.rate.normalize()} {self.quote_id} ({self.as_of:%Y-%m-%d %H:%M})"

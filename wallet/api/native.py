@@ -45,6 +45,7 @@ HTTP_STATUS = {
     ErrorCode.TRANSACTION_ALREADY_SETTLED: 422,
     ErrorCode.ROUND_CLOSED: 422,
     ErrorCode.CURRENCY_MISMATCH: 422,
+    ErrorCode.FX_RATE_STALE: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.RETRY: 503,
 }

@@ -22,6 +22,7 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.services.fx import fx_quote_read
 from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
 from wallet.services.rules import Decision, Known, MoneyCall, SpinType, decide
 from wallet.services.writes import write_call
@@ -106,13 +107,24 @@ def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str
     except DatabaseError as exc:
         raise RetryLater() from exc
     if currency != session.currency_id:
+        return _balance_converted(probe, wallet)
+    return CallAnswer(code="OK", balance=wallet.balance, currency=session.currency_id)
+
+
+def _balance_converted(probe: MoneyCall, wallet: Wallet) -> CallAnswer:
+    """The balance in a currency the aggregator may play in on this wallet, at the latest rate
+    (rounded down); past its validity, FX_RATE_STALE, as a bet would get."""
+    fx = fx_quote_read(aggregator=probe.aggregator, played=probe.currency, wallet_currency=wallet.currency_id)
+    if fx is None:
         raise WalletError(
             ErrorCode.CURRENCY_MISMATCH,
-            f"session currency is {session.currency_id}",
+            f"session currency is {wallet.currency_id}",
             balance=wallet.balance,
-            currency=session.currency_id,
+            currency=wallet.currency_id,
         )
-    return CallAnswer(code="OK", balance=wallet.balance, currency=session.currency_id)
+    if fx.rate is None or fx.valid_until is None or fx.valid_until <= timezone.now():
+        raise WalletError(ErrorCode.FX_RATE_STALE, f"no valid rate {probe.currency}->{wallet.currency_id} now")
+    return CallAnswer(code="OK", balance=fx.balance_played(wallet.balance), currency=probe.currency)
 
 
 def _find_session(call: MoneyCall) -> tuple[GameSession, Wallet]:
@@ -140,6 +152,11 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
         existing = known.record(call.transaction_id)
         if existing is not None:
             return _answer_resend(existing, call, wallet)
+        known.at = at
+        played = _played_currency(call, known)
+        if played != wallet.currency_id:
+            # Played in another currency: its pair and latest rate (rules.py decides which rate).
+            known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
@@ -154,7 +171,6 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 # the session-time clock (casino/playing.py). An attribute of the row read above.
                 session_started_at=session.play_started_at,
             )
-            known.at = at
         try:
             # A win without a bet also locks its aggregator's counter of the day, after the
             # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
@@ -195,7 +211,9 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 request=call.content(),
                 outcome=decision.outcome,
                 result_code=decision.code,
-                balance=posting.balance_after if posting else wallet.balance,
+                balance=_answer_balance(
+                    call, wallet, known, decision, posting.balance_after if posting else wallet.balance
+                ),
                 message=decision.message,
                 rg_reason=decision.rg_reason,
                 ledger_transaction=posting.ledger if posting else None,
@@ -207,6 +225,25 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False)
+
+
+def _played_currency(call: MoneyCall, known: Known) -> str:
+    """The currency a call is played in: its own, but a rollback's is its bet's (Hub88 sends the
+    session's currency with a rollback)."""
+    if call.kind == AggregatorTransaction.Kind.ROLLBACK:
+        target = known.record(call.reference_id)
+        if target is not None:
+            return target.request.get("currency", call.currency)
+    return call.currency
+
+
+def _answer_balance(call: MoneyCall, wallet: Wallet, known: Known, decision: Decision, balance: int) -> int:
+    """The balance we answer, in the currency of the call: converted (rounded down) at the rate
+    the call settled at, or for a refusal at the latest rate. No rate known: the wallet's own."""
+    fx = decision.fx or known.fx
+    if call.currency == wallet.currency_id or fx is None or fx.rate is None or fx.played != call.currency:
+        return balance
+    return fx.balance_played(balance)
 
 
 def _rg_provider(session: GameSession) -> ResponsibleGaming | None:

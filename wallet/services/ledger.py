@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -35,13 +36,18 @@ _house_account_ids: dict[AccountKey, int] = {}
 
 class Posting(NamedTuple):
     """One balanced ledger transaction, ready to be written: `amount` on the (locked) wallet,
-    its opposite on the house account `counter`."""
+    its opposite on the house account `counter`, and `more_legs` on other house accounts,
+    which sum to zero by themselves (a conversion's, docs/money.md)."""
 
     ledger: LedgerTransaction  # unsaved
     wallet: Wallet
     counter: AccountKey
     amount: int
     balance_after: int
+    more_legs: tuple[tuple[AccountKey, int], ...] = ()
+
+    def house_legs(self) -> list[tuple[AccountKey, int]]:
+        return [(self.counter, -self.amount), *self.more_legs]
 
 
 def posting(
@@ -55,8 +61,14 @@ def posting(
     reference: str = "",
     created_by=None,
     memo: str = "",
+    more_legs: tuple[tuple[AccountKey, int], ...] = (),
+    fx: tuple[str, int, Decimal | None] | None = None,
 ) -> Posting:
-    """What post_transaction writes, unwritten (a money call writes it with its other rows)."""
+    """What post_transaction writes, unwritten (a money call writes it with its other rows).
+    `fx`: the played currency, amount and rate of a call played in another currency."""
+    if sum(amount for _, amount in more_legs):
+        raise ValueError("the further legs of a posting must sum to zero")
+    fx_currency, fx_amount, fx_rate = fx or (None, None, None)
     ledger = LedgerTransaction(
         kind=kind,
         mode=wallet.mode,
@@ -67,9 +79,12 @@ def posting(
         reference=reference,
         created_by=created_by,
         memo=memo,
+        fx_currency_id=fx_currency,
+        fx_amount=fx_amount,
+        fx_rate=fx_rate,
         created_at=timezone.now(),
     )
-    return Posting(ledger, wallet, counter, amount, wallet.balance + amount)
+    return Posting(ledger, wallet, counter, amount, wallet.balance + amount, more_legs)
 
 
 def post_transaction(**fields) -> LedgerTransaction:
@@ -87,35 +102,31 @@ def post_transaction(**fields) -> LedgerTransaction:
 
 def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:
     """The common table expressions that write `entry` in one statement, and their parameters:
-    `txn` (the ledger transaction: RETURNING id), `legs` (both legs: RETURNING house_account_id;
-    the house leg only if the remembered account exists) and `moved` (the cached balance).
+    `txn` (the ledger transaction: RETURNING id), `legs` (every leg: RETURNING house_account_id;
+    a house leg only if the remembered account exists) and `moved` (the cached balance).
     `expressions` go to rows.insert_values for the transaction (a round inserted alongside).
     The deferred trigger of migration 0002 checks the sum at commit."""
     insert_txn, txn_params = rows.insert_values(entry.ledger, **expressions)
     wallet_id = entry.wallet.pk
+    house_leg = (
+        " UNION ALL SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
+        " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
+    )
+    house_legs = entry.house_legs()
     ctes = (
         f"txn AS ({insert_txn} RETURNING id), "  # noqa: S608 - own fragments; values are parameters
         "legs AS ("
         "INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)"
         " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint FROM txn"
-        " UNION ALL"
-        " SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
-        " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
+        f"{house_leg * len(house_legs)}"
         " RETURNING house_account_id), "
         "moved AS (UPDATE wallet_wallet SET balance = balance + %s WHERE id = %s)"
     )
     amount = entry.amount
-    params = [
-        *txn_params,
-        wallet_id,
-        amount,
-        entry.balance_after,
-        -amount,
-        _house_account_id(entry.counter),
-        amount,
-        wallet_id,
-    ]
-    return ctes, params
+    params = [*txn_params, wallet_id, amount, entry.balance_after]
+    for key, leg in house_legs:
+        params += [leg, _house_account_id(key)]
+    return ctes, [*params, amount, wallet_id]
 
 
 def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction:
@@ -123,12 +134,13 @@ def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction
     ledger = entry.ledger
     ledger.pk = ledger_id
     rows.saved(ledger)
-    if not house_legs:
-        # The remembered id was stale: relearn it and write the missing leg.
-        _house_account_ids.pop(entry.counter, None)
-        LedgerEntry.objects.create(
-            transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-entry.amount
-        )
+    if house_legs < len(entry.house_legs()):
+        # A remembered id was stale: relearn them and write the missing legs.
+        written = set(LedgerEntry.objects.filter(transaction=ledger).values_list("house_account_id", flat=True))
+        for key, amount in entry.house_legs():
+            if _house_account_ids.get(key) not in written:
+                _house_account_ids.pop(key, None)
+                LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(key), amount=amount)
     entry.wallet.balance = entry.balance_after
     return ledger
 

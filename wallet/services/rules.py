@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
 from casino.models import Aggregator, GameSession
-from casino.money import MINOR_UNITS_MAX
+from casino.money import MINOR_UNITS_MAX, convert_balance_down, convert_minor_units
 from casino.responsible_gaming import RgBetState
 from casino.rules import player_may_play
 from wallet.errors import ErrorCode, WalletError
-from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
-from wallet.services.ledger import Posting, game_account_key, posting
+from wallet.models import AggregatorTransaction, GameRound, HouseAccount, LedgerTransaction, Wallet
+from wallet.services.ledger import AccountKey, Posting, game_account_key, posting
 
 Kind = AggregatorTransaction.Kind
 Outcome = AggregatorTransaction.Outcome
@@ -80,6 +81,39 @@ class RiskLimits:
     wins_without_bet_today: int = 0  # read from the day's counter, locked after the wallet
 
 
+@dataclass(frozen=True, kw_only=True)
+class FxQuote:
+    """Converting a call played in `played` for a wallet in another currency (docs/money.md):
+    one major unit of `played` is worth `rate` of the wallet's currency. Read in calls.py: the
+    aggregator's pair (None when it may not play in `played` here) and the latest rate, if any."""
+
+    played: str
+    played_exponent: int
+    wallet_exponent: int
+    rate: Decimal | None = None
+    valid_until: datetime | None = None
+
+    def at(self, rate: Decimal) -> FxQuote:
+        """The same conversion at another rate (the one a round locked)."""
+        return FxQuote(
+            played=self.played, played_exponent=self.played_exponent, wallet_exponent=self.wallet_exponent, rate=rate
+        )
+
+    def to_wallet(self, amount: int) -> int:
+        """Played minor units in the wallet's, half-even."""
+        assert self.rate is not None
+        return convert_minor_units(
+            amount, rate=self.rate, from_exponent=self.played_exponent, to_exponent=self.wallet_exponent
+        )
+
+    def balance_played(self, balance: int) -> int:
+        """The wallet's balance in played minor units, rounded down."""
+        assert self.rate is not None
+        return convert_balance_down(
+            balance, rate=self.rate, from_exponent=self.wallet_exponent, to_exponent=self.played_exponent
+        )
+
+
 class Known:
     """What a call reads under the wallet lock: the records of the transactions it names (its
     own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
@@ -94,12 +128,15 @@ class Known:
         risk: RiskLimits | None = None,
         rg: RgBetState | None = None,
         at: datetime | None = None,
+        fx: FxQuote | None = None,
     ):
         self.records = records
         self.rounds = rounds
         self.risk = risk
         self.rg = rg
         self.at = at
+        # A call played in another currency than the wallet's: its pair and latest rate.
+        self.fx = fx
 
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
@@ -159,6 +196,8 @@ class Decision:
     wins_without_bet: int = 0
     # A refusal for a responsible-gaming reason: the reason, remembered with the answer.
     rg_reason: str = ""
+    # A call played in another currency: the conversion it settled at (its answer's balance too).
+    fx: FxQuote | None = None
 
 
 def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -174,7 +213,7 @@ def _refuse(code: ErrorCode, message: str, rg_reason: str = "") -> WalletError:
 def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
     if session.is_expired:
         raise _refuse(ErrorCode.SESSION_EXPIRED, "the session has expired")
-    _check_currency(call, session)
+    _check_currency(call, session, known)
     # The rule launch asks too (casino/rules.py): a bet is refused exactly when a launch would be.
     refusal = player_may_play(session.player)
     if refusal is not None:
@@ -182,11 +221,13 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
     if known.tombstone(call.transaction_id):
         raise _refuse(ErrorCode.TRANSACTION_ROLLED_BACK, "this bet was rolled back before it arrived")
     round_ = known.round_named(call, wallet)
+    fx = _fx_rate(call, session, known, round_, fresh=True)
     if round_ is not None and round_.is_closed:
         raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
     # A zero bet (Hub88 allows amount 0) and a free bet are recorded as live bets that staked
     # nothing: neither makes a cash win payable (_check_round_staked_money, _round_of_named_bet).
-    debit = 0 if call.is_free else (call.amount or 0)  # every protocol requires a bet's amount
+    played = 0 if call.is_free else (call.amount or 0)  # every protocol requires a bet's amount
+    debit = fx.to_wallet(played) if fx is not None else played
     if known.rg is not None:
         # Limits, session time and exclusions, as read under this wallet's lock (calls.py): a
         # token issued before a limit was set is held to it, since nothing is kept in the session.
@@ -198,39 +239,63 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
 
     round_, change = _round_for(
-        call, session, wallet, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit)
+        call, session, wallet, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit), fx
     )
     return Decision(
         outcome=Outcome.APPLIED if debit else Outcome.NO_OP,
         round=round_,
         round_change=change,
-        posting=_posting(call, wallet, LedgerTransaction.Kind.BET, -debit, round_) if debit else None,
+        posting=_posting(call, wallet, LedgerTransaction.Kind.BET, -debit, round_, fx=fx, played=-played)
+        if debit
+        else None,
+        fx=fx,
     )
 
 
 def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
     # No expiry check: a win of a round begun in time is owed to the player whenever it comes.
-    _check_currency(call, session)
+    _check_currency(call, session, known)
     if call.reference_id:
         round_ = _round_of_named_bet(call, wallet, known)
     else:
         round_ = known.round_named(call, wallet)
+    # At the rate its round locked, however old; a win that opens its round needs a fresh rate.
+    fx = _fx_rate(call, session, known, round_, fresh=round_ is None)
+    if not call.reference_id:
         if round_ is not None and round_.is_closed:
             raise _refuse(ErrorCode.ROUND_CLOSED, f"round {call.round_id!r} is closed")
         if call.spin_type not in SpinType.WITHOUT_BET:
             _check_round_staked_money(round_)
-    wins_without_bet = _check_risk_limits(call, wallet, known)
+    played = call.amount or 0
+    amount = fx.to_wallet(played) if fx is not None else played
+    wins_without_bet = _check_risk_limits(call, wallet, known, amount)
 
-    amount = call.amount or 0
     _check_balance_room(wallet, amount)
-    round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount))
+    round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount), fx)
     return Decision(
         outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
         round=round_,
         round_change=change,
-        posting=_posting(call, wallet, LedgerTransaction.Kind.WIN, amount, round_) if amount else None,
+        posting=_posting(call, wallet, win_kind(call.spin_type), amount, round_, fx=fx, played=played)
+        if amount
+        else None,
         wins_without_bet=wins_without_bet,
+        fx=fx,
     )
+
+
+# Wins of spins the player paid nothing for post as their own kinds against the aggregator's
+# bonus account, so their cost is reported apart from cash wins (docs/money.md).
+WIN_KINDS = {
+    SpinType.CASH: LedgerTransaction.Kind.WIN,
+    SpinType.FREE: LedgerTransaction.Kind.FREE_SPIN_WIN,
+    SpinType.PROMO: LedgerTransaction.Kind.PROMO_WIN,
+    SpinType.TOURNAMENT: LedgerTransaction.Kind.TOURNAMENT_WIN,
+}
+
+
+def win_kind(spin_type: str) -> str:
+    return WIN_KINDS.get(spin_type, LedgerTransaction.Kind.WIN)
 
 
 def _check_round_staked_money(round_: GameRound | None) -> None:
@@ -273,7 +338,7 @@ def _round_of_named_bet(call: MoneyCall, wallet: Wallet, known: Known) -> GameRo
 
 def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
     # No expiry check either: the aggregator must be able to cancel a bet it is unsure of.
-    _check_currency(call, session)
+    _check_currency(call, session, known)
     target = known.record(call.reference_id)
     if target is None:
         # A rollback overtook its bet (or the bet never reached us). Remember it: the bet, if
@@ -297,6 +362,8 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
             ErrorCode.TRANSACTION_ALREADY_SETTLED, f"{target.kind} {target.external_id!r} cannot be rolled back"
         )
     round_ = known.round_of(target)
+    # Refunded at the rate the bet's round locked: exactly what the bet debited.
+    fx = _fx_rate(call, session, known, round_, fresh=False, played_in=(target.request or {}).get("currency"))
     if target.outcome == Outcome.REFUSED:
         return Decision(outcome=Outcome.NO_OP, round=round_, message="the bet was refused; nothing to roll back")
     if known.rolled_back(target):
@@ -306,7 +373,8 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
     if round_ is not None and round_.is_closed:
         raise _refuse(ErrorCode.TRANSACTION_ALREADY_SETTLED, "the bet's round is closed")
 
-    refund = (target.amount or 0) if target.ledger_transaction_id else 0  # a free bet debited nothing
+    played = (target.amount or 0) if target.ledger_transaction_id else 0  # a free bet debited nothing
+    refund = fx.to_wallet(played) if fx is not None else played
     _check_balance_room(wallet, refund)
     change = RoundChange(call.round_closed, live_bets=-1, rolled_back_bets=1, bet_total=-refund)
     return Decision(
@@ -314,10 +382,18 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
         round=round_,
         round_change=change if round_ is not None else None,
         posting=_posting(
-            call, wallet, LedgerTransaction.Kind.ROLLBACK, refund, round_, memo=f"rollback of {target.external_id}"
+            call,
+            wallet,
+            LedgerTransaction.Kind.ROLLBACK,
+            refund,
+            round_,
+            memo=f"rollback of {target.external_id}",
+            fx=fx,
+            played=played,
         )
         if refund
         else None,
+        fx=fx,
     )
 
 
@@ -331,16 +407,61 @@ def _check_balance_room(wallet: Wallet, credit: int) -> None:
         )
 
 
-def _check_currency(call: MoneyCall, session: GameSession) -> None:
-    if call.currency != session.currency_id:
+def _check_currency(call: MoneyCall, session: GameSession, known: Known) -> None:
+    """The wallet's currency, or one its aggregator may play in on it (an FX pair)."""
+    if call.currency != session.currency_id and known.fx is None:
         raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"the session's currency is {session.currency_id}")
 
 
+def _fx_rate(
+    call: MoneyCall,
+    session: GameSession,
+    known: Known,
+    round_: GameRound | None,
+    *,
+    fresh: bool,
+    played_in: str | None = None,
+) -> FxQuote | None:
+    """The conversion a call settles at: None in the wallet's own currency; else the rate its
+    round locked, or (`fresh`: a bet, a win opening its round) the latest rate, refused once
+    past its validity. `played_in`: a rollback's currency is its bet's (Hub88 sends none)."""
+    played = played_in or call.currency
+    if round_ is not None and round_.fx_currency_id is not None:
+        if played != round_.fx_currency_id:
+            raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"round {round_.external_id!r} plays in {round_.fx_currency_id}")
+        assert known.fx is not None and round_.fx_rate is not None  # calls.py reads the pair of a foreign call
+        if fresh:
+            _check_fresh(known.fx, known)
+        return known.fx.at(round_.fx_rate)
+    if played == session.currency_id:
+        return None
+    if known.fx is None or (round_ is not None and round_.fx_currency_id is None and round_.live_bets):
+        raise _refuse(ErrorCode.CURRENCY_MISMATCH, f"the session's currency is {session.currency_id}")
+    if fresh:
+        _check_fresh(known.fx, known)
+    elif known.fx.rate is None:
+        raise _refuse(ErrorCode.FX_RATE_STALE, f"no rate {played}->{session.currency_id}")
+    return known.fx
+
+
+def _check_fresh(fx: FxQuote, known: Known) -> None:
+    # A bet converted at an old rate would let a player play the difference: refuse it.
+    assert known.at is not None  # calls.py reads the time with the pair
+    if fx.rate is None or fx.valid_until is None or fx.valid_until <= known.at:
+        raise _refuse(ErrorCode.FX_RATE_STALE, f"no valid rate {fx.played} to the wallet's currency now")
+
+
 def _round_for(
-    call: MoneyCall, session: GameSession, wallet: Wallet, round_: GameRound | None, change: RoundChange
+    call: MoneyCall,
+    session: GameSession,
+    wallet: Wallet,
+    round_: GameRound | None,
+    change: RoundChange,
+    fx: FxQuote | None = None,
 ) -> tuple[GameRound, RoundChange | None]:
     """The call's round and the change to write to it: `round_` and `change`; without a round,
-    a new (unsaved) one that starts with `change`'s counts (one INSERT, no UPDATE)."""
+    a new (unsaved) one that starts with `change`'s counts (one INSERT, no UPDATE), locking
+    the rate of `fx` for the rest of the round."""
     if round_ is not None:
         return round_, change
     # Safe without a lock of its own: rounds are only created under their wallet's lock.
@@ -357,22 +478,59 @@ def _round_for(
         rolled_back_bets=change.rolled_back_bets,
         bet_total=change.bet_total,
         win_total=change.win_total,
+        fx_currency_id=fx.played if fx is not None else None,
+        fx_rate=fx.rate if fx is not None else None,
     )
     return new_round, None
 
 
 def _posting(
-    call: MoneyCall, wallet: Wallet, kind: str, amount: int, round_: GameRound | None, memo: str = ""
+    call: MoneyCall,
+    wallet: Wallet,
+    kind: str,
+    amount: int,
+    round_: GameRound | None,
+    memo: str = "",
+    *,
+    fx: FxQuote | None = None,
+    played: int = 0,
 ) -> Posting:
+    """`amount` on the wallet against the aggregator's game account (its bonus account for a
+    free, promo or tournament win). Played in another currency: the house side is in the played
+    currency (`played`, signed like `amount`), bridged by the FX accounts of both currencies,
+    which keep the rounding's remainder (docs/money.md)."""
+    mode = wallet.mode
+    house = (
+        HouseAccount.Kind.GAME
+        if kind in (LedgerTransaction.Kind.BET, LedgerTransaction.Kind.WIN, LedgerTransaction.Kind.ROLLBACK)
+        else HouseAccount.Kind.BONUS
+    )
+    if fx is None:
+        counter = game_account_key(call.aggregator, wallet)._replace(kind=house)
+        return posting(
+            kind=kind,
+            wallet=wallet,
+            counter=counter,
+            amount=amount,
+            aggregator=call.aggregator,
+            round_=round_,
+            reference=call.transaction_id,
+            memo=memo,
+        )
     return posting(
         kind=kind,
         wallet=wallet,
-        counter=game_account_key(call.aggregator, wallet),
+        counter=AccountKey(HouseAccount.Kind.FX, wallet.currency_id, mode),
         amount=amount,
         aggregator=call.aggregator,
         round_=round_,
         reference=call.transaction_id,
         memo=memo,
+        more_legs=(
+            (AccountKey(HouseAccount.Kind.FX, fx.played, mode), played),
+            (AccountKey(house, fx.played, mode, call.aggregator.pk), -played),
+        ),
+        fx=(fx.played, played, fx.rate),
     )
 
 
@@ -397,16 +555,16 @@ def _staked_round(call: MoneyCall, wallet: Wallet, known: Known) -> GameRound | 
     return round_ if round_ is not None and round_.bet_total > 0 else None
 
 
-def _check_risk_limits(call: MoneyCall, wallet: Wallet, known: Known) -> int:
+def _check_risk_limits(call: MoneyCall, wallet: Wallet, known: Known, amount: int) -> int:
     """Refuse a win over the aggregator's risk limits (a leaked credential must not mint money);
     return what it adds to the day's total of wins without a bet (0 for a cash win).
 
     A cash win may bring its round's wins to at most `max_win_multiple` times the round's bets:
     the round's earlier wins count too, so splitting a win into many calls does not pass. A win
     without a bet must be at most `max_win_without_bet` and keep the aggregator's total of the
-    (UTC) day within `daily_wins_without_bet`.
+    (UTC) day within `daily_wins_without_bet`. Amounts in the wallet's currency.
     """
-    limits, amount = known.risk, call.amount or 0
+    limits = known.risk  # `amount`: the win in the wallet's currency
     if limits is None or amount == 0:
         return 0
     if not is_win_without_bet(call, wallet, known):
