@@ -309,10 +309,16 @@ RG_REGISTERS = env.json("RG_REGISTERS", default={})
 # A register's confirmed answer is reused this long; an unconfirmed one is never reused.
 RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
 
+# Currency conversion (docs/money.md): the rate feed, fetched every FX_FEED_INTERVAL_SECONDS
+# by beat; empty: rates are entered by staff only.
+FX_FEED_URL = env("FX_FEED_URL", default="")
+FX_FEED_INTERVAL_SECONDS = env.int("FX_FEED_INTERVAL_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
+    "fx-rates-import": {"task": "wallet.import_fx_rates", "schedule": float(FX_FEED_INTERVAL_SECONDS)},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
 }
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from casino.admin import PlayerAdmin
@@ -17,6 +18,8 @@ from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import (
     AggregatorTransaction,
+    FxPair,
+    FxRate,
     GameRound,
     HouseAccount,
     LedgerEntry,
@@ -252,3 +255,40 @@ admin.site.unregister(Player)
 @admin.register(Player)
 class PlayerWithWalletsAdmin(PlayerAdmin):
     inlines = [*PlayerAdmin.inlines, WalletInline]
+
+
+# --- Currency conversion (docs/money.md) ----------------------------------------------------
+
+
+@admin.register(FxPair)
+class FxPairAdmin(admin.ModelAdmin):
+    """Which currencies an aggregator may play in on wallets of another currency."""
+
+    list_display = ["aggregator", "played", "wallet_currency", "enabled"]
+    list_filter = ["aggregator", "enabled"]
+    list_editable = ["enabled"]
+
+
+@admin.register(FxRate)
+class FxRateAdmin(admin.ModelAdmin):
+    """Rates are added (by staff here, or by the feed import), never changed: a round that
+    locked a rate keeps it in its own row, and this list is the history of what was in force."""
+
+    list_display = ["base", "quote", "rate", "as_of", "valid_until", "in_force", "source", "created_by"]
+    list_filter = ["base", "quote", "source"]
+    date_hierarchy = "as_of"
+    fields = ["base", "quote", "rate", "as_of", "valid_until"]
+
+    @admin.display(boolean=True, description="valid now")
+    def in_force(self, rate):
+        return rate.as_of <= timezone.now() < rate.valid_until
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.source, obj.created_by = FxRate.Source.STAFF, request.user
+        super().save_model(request, obj, form, change)

@@ -49,3 +49,11 @@ def risk_refusal_summary(record: AggregatorTransaction) -> str:
         f" {record.request.get('currency', '')} minor units ({record.spin_type}) for player"
         f" {record.request.get('player_id', '')} refused: {record.message}"
     )
+
+
+@shared_task(name="wallet.import_fx_rates")
+def import_fx_rates() -> int:
+    """Import the rate feed (settings.FX_FEED_URL); a rate already stored is stored once."""
+    from wallet.services.fx import fx_rates_refresh  # services import this module (mail tasks)
+
+    return fx_rates_refresh()

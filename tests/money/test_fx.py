@@ -78,9 +78,7 @@ def test_a_bet_in_dollars_debits_the_euro_wallet_at_the_rate_half_even_and_answe
     assert ledger_violations() == []
 
 
-def test_wins_and_rollbacks_of_a_round_settle_at_its_bets_rate_after_the_rate_moved(
-    native, call, player, usd_on_eur
-):
+def test_wins_and_rollbacks_of_a_round_settle_at_its_bets_rate_after_the_rate_moved(native, call, player, usd_on_eur):
     native.post("bet", call("bet", transaction_id="bet-1", amount=1000, currency="USD"))
     native.post("bet", call("bet", transaction_id="bet-2", amount=1000, currency="USD"))
     fx_rate_set(base="USD", quote="EUR", rate=Decimal("0.5"), valid_for=timedelta(minutes=10))
@@ -95,7 +93,9 @@ def test_wins_and_rollbacks_of_a_round_settle_at_its_bets_rate_after_the_rate_mo
     assert _legs("rb-1")[("wallet", "EUR")] == 923  # the bet's debit back, exactly
     assert balance_of(player) == 10_000 - 923 - 923 + 2308 + 923
     # The answer is in dollars at the locked rate, too.
-    assert win.json()["balance"] == convert_balance_down(10_000 - 923 - 923 + 2308, rate=RATE, from_exponent=2, to_exponent=2)
+    assert win.json()["balance"] == convert_balance_down(
+        10_000 - 923 - 923 + 2308, rate=RATE, from_exponent=2, to_exponent=2
+    )
     call_command("check_ledger")
 
 
@@ -120,9 +120,7 @@ def test_a_stale_rate_refuses_a_bet_with_a_clear_code_and_moves_nothing(native, 
     assert native.post("bet", call("bet", transaction_id="bet-1", amount=1000, currency="USD")).status_code == 200
 
 
-def test_a_win_and_a_rollback_still_settle_at_the_locked_rate_once_the_rate_is_stale(
-    native, call, player, usd_on_eur
-):
+def test_a_win_and_a_rollback_still_settle_at_the_locked_rate_once_the_rate_is_stale(native, call, player, usd_on_eur):
     native.post("bet", call("bet", transaction_id="bet-1", amount=1000, currency="USD"))
     native.post("bet", call("bet", transaction_id="bet-2", amount=1000, currency="USD"))
     _expire(usd_on_eur)

@@ -7,104 +7,237 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casino', '0005_game_session_play_started_at'),
-        ('wallet', '0003_call_rg_reason'),
+        ("casino", "0005_game_session_play_started_at"),
+        ("wallet", "0003_call_rg_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='gameround',
-            name='fx_currency',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency', verbose_name='played currency'),
+            model_name="gameround",
+            name="fx_currency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="casino.currency",
+                verbose_name="played currency",
+            ),
         ),
         migrations.AddField(
-            model_name='gameround',
-            name='fx_rate',
-            field=models.DecimalField(blank=True, decimal_places=12, max_digits=24, null=True, verbose_name='FX rate'),
+            model_name="gameround",
+            name="fx_rate",
+            field=models.DecimalField(blank=True, decimal_places=12, max_digits=24, null=True, verbose_name="FX rate"),
         ),
         migrations.AddField(
-            model_name='ledgertransaction',
-            name='fx_amount',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='played amount'),
+            model_name="ledgertransaction",
+            name="fx_amount",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="played amount"),
         ),
         migrations.AddField(
-            model_name='ledgertransaction',
-            name='fx_currency',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency', verbose_name='played currency'),
+            model_name="ledgertransaction",
+            name="fx_currency",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="casino.currency",
+                verbose_name="played currency",
+            ),
         ),
         migrations.AddField(
-            model_name='ledgertransaction',
-            name='fx_rate',
-            field=models.DecimalField(blank=True, decimal_places=12, max_digits=24, null=True, verbose_name='FX rate'),
+            model_name="ledgertransaction",
+            name="fx_rate",
+            field=models.DecimalField(blank=True, decimal_places=12, max_digits=24, null=True, verbose_name="FX rate"),
         ),
         migrations.AlterField(
-            model_name='houseaccount',
-            name='kind',
-            field=models.CharField(choices=[('game', 'game play (per aggregator)'), ('cashier', 'cashier (deposits and withdrawals)'), ('adjustment', 'staff adjustments'), ('demo_bank', 'demo play-money bank'), ('fx', 'currency conversion'), ('bonus', 'bonus cost (free, promo and tournament wins)'), ('jackpot', 'jackpot pool')], max_length=16),
+            model_name="houseaccount",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("game", "game play (per aggregator)"),
+                    ("cashier", "cashier (deposits and withdrawals)"),
+                    ("adjustment", "staff adjustments"),
+                    ("demo_bank", "demo play-money bank"),
+                    ("fx", "currency conversion"),
+                    ("bonus", "bonus cost (free, promo and tournament wins)"),
+                    ("jackpot", "jackpot pool"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AlterField(
-            model_name='ledgertransaction',
-            name='kind',
-            field=models.CharField(choices=[('bet', 'Bet'), ('win', 'Win'), ('rollback', 'Rollback'), ('deposit', 'Deposit'), ('withdrawal', 'Withdrawal'), ('adjustment', 'Adjustment'), ('demo_top_up', 'demo top-up'), ('free_spin_win', 'free-spin win'), ('promo_win', 'promo win'), ('tournament_win', 'tournament win'), ('jackpot_contribution', 'jackpot contribution'), ('jackpot_win', 'jackpot win'), ('bonus_grant', 'bonus grant'), ('bonus_conversion', 'bonus converted to cash'), ('bonus_forfeit', 'bonus forfeited')], max_length=24),
+            model_name="ledgertransaction",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("bet", "Bet"),
+                    ("win", "Win"),
+                    ("rollback", "Rollback"),
+                    ("deposit", "Deposit"),
+                    ("withdrawal", "Withdrawal"),
+                    ("adjustment", "Adjustment"),
+                    ("demo_top_up", "demo top-up"),
+                    ("free_spin_win", "free-spin win"),
+                    ("promo_win", "promo win"),
+                    ("tournament_win", "tournament win"),
+                    ("jackpot_contribution", "jackpot contribution"),
+                    ("jackpot_win", "jackpot win"),
+                    ("bonus_grant", "bonus grant"),
+                    ("bonus_conversion", "bonus converted to cash"),
+                    ("bonus_forfeit", "bonus forfeited"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.CreateModel(
-            name='HistoricalFxPair',
+            name="HistoricalFxPair",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('aggregator', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casino.aggregator')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('played', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casino.currency', verbose_name='played currency')),
-                ('wallet_currency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='casino.currency')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("enabled", models.BooleanField(default=True)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casino.aggregator",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "played",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casino.currency",
+                        verbose_name="played currency",
+                    ),
+                ),
+                (
+                    "wallet_currency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="casino.currency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical FX pair',
-                'verbose_name_plural': 'historical FX pairs',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical FX pair",
+                "verbose_name_plural": "historical FX pairs",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='FxPair',
+            name="FxPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('enabled', models.BooleanField(default=True)),
-                ('aggregator', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fx_pairs', to='casino.aggregator')),
-                ('played', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency', verbose_name='played currency')),
-                ('wallet_currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="fx_pairs", to="casino.aggregator"
+                    ),
+                ),
+                (
+                    "played",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="casino.currency",
+                        verbose_name="played currency",
+                    ),
+                ),
+                (
+                    "wallet_currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.currency"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'FX pair',
-                'ordering': ['aggregator', 'played', 'wallet_currency'],
-                'constraints': [models.UniqueConstraint(fields=('aggregator', 'played', 'wallet_currency'), name='fx_pair_unique'), models.CheckConstraint(condition=models.Q(('played', models.F('wallet_currency')), _negated=True), name='fx_pair_two_currencies')],
+                "verbose_name": "FX pair",
+                "ordering": ["aggregator", "played", "wallet_currency"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("aggregator", "played", "wallet_currency"), name="fx_pair_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("played", models.F("wallet_currency")), _negated=True),
+                        name="fx_pair_two_currencies",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FxRate',
+            name="FxRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rate', models.DecimalField(decimal_places=12, max_digits=24)),
-                ('as_of', models.DateTimeField()),
-                ('valid_until', models.DateTimeField()),
-                ('source', models.CharField(choices=[('staff', 'Staff'), ('feed', 'Feed')], default='staff', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('base', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
-                ('quote', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rate", models.DecimalField(decimal_places=12, max_digits=24)),
+                ("as_of", models.DateTimeField()),
+                ("valid_until", models.DateTimeField()),
+                (
+                    "source",
+                    models.CharField(choices=[("staff", "Staff"), ("feed", "Feed")], default="staff", max_length=8),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "base",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.currency"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "quote",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.currency"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'FX rate',
-                'ordering': ['base', 'quote', '-as_of'],
-                'indexes': [models.Index(fields=['base', 'quote', '-as_of'], name='fx_rate_latest')],
-                'constraints': [models.UniqueConstraint(fields=('base', 'quote', 'as_of'), name='fx_rate_unique_as_of'), models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='fx_rate_positive'), models.CheckConstraint(condition=models.Q(('valid_until__gt', models.F('as_of'))), name='fx_rate_valid_after_as_of')],
+                "verbose_name": "FX rate",
+                "ordering": ["base", "quote", "-as_of"],
+                "indexes": [models.Index(fields=["base", "quote", "-as_of"], name="fx_rate_latest")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("base", "quote", "as_of"), name="fx_rate_unique_as_of"),
+                    models.CheckConstraint(condition=models.Q(("rate__gt", 0)), name="fx_rate_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(("valid_until__gt", models.F("as_of"))), name="fx_rate_valid_after_as_of"
+                    ),
+                ],
             },
         ),
     ]
