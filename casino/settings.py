@@ -314,11 +314,15 @@ RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 36
 FX_FEED_URL = env("FX_FEED_URL", default="")
 FX_FEED_INTERVAL_SECONDS = env.int("FX_FEED_INTERVAL_SECONDS", default=300)
 
+# The finance reports' daily rollup (docs/money.md) catches up with the ledger this often.
+REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=300)
+
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
     "fx-rates-import": {"task": "wallet.import_fx_rates", "schedule": float(FX_FEED_INTERVAL_SECONDS)},
+    "report-rollup": {"task": "games.rollup_ledger", "schedule": float(REPORT_ROLLUP_SECONDS)},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
 }
 

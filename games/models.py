@@ -207,3 +207,108 @@ class GameLaunch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game.code} for {self.session}"
+
+
+# --- Finance reports (docs/money.md) ------------------------------------------------------------
+# Maintained from the ledger by games/reports/rollup.py (a beat task), never by scanning all
+# history on a page load. Real money only: demo play never reaches these tables.
+
+
+class DailyFigures(models.Model):
+    """One UTC day of one game of one aggregator in one (wallet) currency, in its minor units.
+
+    turnover = bets - rolled-back bets; GGR = turnover - cash wins; bonus cost = free, promo and
+    tournament wins; NGR = GGR - bonus cost - jackpot contributions (jackpot wins are paid from
+    the pools the contributions filled, so they do not count twice)."""
+
+    day = models.DateField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    game_code = models.CharField(max_length=128)
+    # The catalog's game and provider, when the rounds' sessions were launched from the catalog
+    # or the code is one of the aggregator's listed games; else empty ("unknown provider").
+    game = models.ForeignKey(Game, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+")
+    rounds = models.BigIntegerField(default=0)
+    bets = models.BigIntegerField(default=0, help_text="Bets that staked money (count).")
+    turnover = models.BigIntegerField(default=0)
+    wins = models.BigIntegerField(default=0, help_text="Cash wins.")
+    bonus_cost = models.BigIntegerField(default=0)
+    jackpot_contributions = models.BigIntegerField(default=0)
+    jackpot_wins = models.BigIntegerField(default=0)
+    unique_players = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "aggregator", "game_code", "currency"]
+        verbose_name_plural = "daily figures"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "aggregator", "game_code", "currency"], name="daily_figures_key")
+        ]
+        indexes = [models.Index(fields=["day", "provider"], name="daily_figures_day_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.aggregator_id} {self.game_code} {self.currency_id}"
+
+    @property
+    def ggr(self) -> int:
+        return self.turnover - self.wins
+
+    @property
+    def ngr(self) -> int:
+        return self.ggr - self.bonus_cost - self.jackpot_contributions
+
+
+class PlayerDay(models.Model):
+    """A player played this game on this day: what counts unique players exactly, however
+    many times the rollup reads their transactions and however the report groups them."""
+
+    day = models.DateField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    game_code = models.CharField(max_length=128)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    player_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "aggregator", "game_code", "currency", "player_id"], name="player_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.game_code} player {self.player_id}"
+
+
+class RollupWatermark(models.Model):
+    """The last ledger transaction id the rollup has counted (one row, locked while it runs)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_ledger_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at ledger #{self.last_ledger_id}"
+
+
+class ProviderContract(models.Model):
+    """The revenue share a provider is paid on NGR: royalty = share x a month's NGR (if positive)."""
+
+    provider = models.OneToOneField(Provider, on_delete=models.PROTECT, related_name="contract")
+    revenue_share_percent = models.DecimalField(
+        "revenue share (% of NGR)", max_digits=6, decimal_places=3, help_text="12.5 for 12.5 % of NGR."
+    )
+    notes = models.CharField(max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_percent__gte=0, revenue_share_percent__lte=100),
+                name="provider_contract_share_0_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.revenue_share_percent} % of NGR"

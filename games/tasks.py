@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casino.models import Aggregator
 from games.catalog import catalog_sync
+from games.reports.rollup import rollup_ledger
 
 
 @shared_task(name="games.sync_catalog")
@@ -50,3 +51,11 @@ def aggregators_due_for_sync(now=None) -> list[int]:
         if aggregator.last_sync is None or now - aggregator.last_sync >= timedelta(seconds=interval):
             due.append(aggregator.pk)
     return due
+
+
+@shared_task(name="games.rollup_ledger")
+def rollup_daily_figures() -> dict:
+    """Beat, every REPORT_ROLLUP_SECONDS: bring the daily figures up to date from the ledger.
+    Safe to run twice, or twice at once (the watermark row is locked per batch)."""
+    done = rollup_ledger()
+    return {"batches": done.batches, "from": done.from_id, "to": done.to_id}
