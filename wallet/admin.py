@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
 from django.utils.html import format_html
 
 from casino.admin import PlayerAdmin
@@ -22,6 +24,7 @@ from wallet.models import (
     FxRate,
     GameRound,
     HouseAccount,
+    Jackpot,
     LedgerEntry,
     LedgerTransaction,
     Wallet,
@@ -292,3 +295,33 @@ class FxRateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.source, obj.created_by = FxRate.Source.STAFF, request.user
         super().save_model(request, obj, form, change)
+
+
+# --- Jackpots (docs/money.md) ----------------------------------------------------------------
+
+
+@admin.register(Jackpot)
+class JackpotAdmin(SimpleHistoryAdmin):
+    """Jackpots and their pools: what contributions put in and jackpot wins took out (real money;
+    the pool is the balance of the jackpot's house account)."""
+
+    list_display = ["name", "aggregator", "game_code", "currency", "contribution_percent", "is_active", "pool"]
+    list_filter = ["aggregator", "currency", "is_active"]
+    readonly_fields = ["pool"]
+
+    def get_queryset(self, request):
+        pools = (
+            LedgerEntry.objects.filter(house_account__jackpot=OuterRef("pk"), house_account__mode=Mode.REAL)
+            .values("house_account__jackpot")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return super().get_queryset(request).select_related("currency").annotate(pool_total=Subquery(pools))
+
+    @admin.display(description="pool")
+    def pool(self, jackpot):
+        total = getattr(jackpot, "pool_total", None)
+        return jackpot.currency.format(total or 0) if jackpot.pk else "-"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its pool's ledger keeps pointing at it: deactivate instead

@@ -64,18 +64,30 @@ class HouseAccount(models.Model):
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    # A jackpot's pool: one account per jackpot (and mode), whatever its aggregator.
+    jackpot = models.ForeignKey("Jackpot", on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "aggregator", "currency", "mode"],
-                condition=models.Q(aggregator__isnull=False),
+                condition=models.Q(aggregator__isnull=False, jackpot__isnull=True),
                 name="house_account_unique_with_aggregator",
             ),
             models.UniqueConstraint(
                 fields=["kind", "currency", "mode"],
-                condition=models.Q(aggregator__isnull=True),
+                condition=models.Q(aggregator__isnull=True, jackpot__isnull=True),
                 name="house_account_unique_without_aggregator",
+            ),
+            models.UniqueConstraint(
+                fields=["jackpot", "mode"],
+                condition=models.Q(jackpot__isnull=False),
+                name="house_account_one_per_jackpot",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="jackpot", jackpot__isnull=False)
+                | (~models.Q(kind="jackpot") & models.Q(jackpot__isnull=True)),
+                name="house_account_jackpot_pool",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="game", aggregator__isnull=False) | ~models.Q(kind="game"),
@@ -406,3 +418,46 @@ class FxRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.base_id} = {self.rate.normalize()} {self.quote_id} ({self.as_of:%Y-%m-%d %H:%M})"
+
+
+# --- Jackpots ---------------------------------------------------------------------------------
+
+
+class Jackpot(models.Model):
+    """A pool filled by a share of each real-money bet on its games and paid out by jackpot wins
+    (docs/money.md). Its money is its house account's (HouseAccount.jackpot): contributions and
+    wins are ledger transactions of their own kinds."""
+
+    name = models.CharField(max_length=100)
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="jackpots")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    game_code = models.CharField(
+        max_length=128, blank=True, help_text="The aggregator's game code; empty: every game of the aggregator."
+    )
+    contribution_percent = models.DecimalField(
+        "contribution (% of each bet)",
+        max_digits=7,
+        decimal_places=4,
+        help_text="Used when the aggregator sends no contribution amount with the bet.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["aggregator", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contribution_percent__gte=0, contribution_percent__lte=100),
+                name="jackpot_contribution_0_100",
+            ),
+            models.UniqueConstraint(
+                fields=["aggregator", "currency", "game_code"],
+                condition=models.Q(is_active=True),
+                name="jackpot_one_active_per_game",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.aggregator} {self.currency_id})"

@@ -7,94 +7,195 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casino', '0005_game_session_play_started_at'),
-        ('games', '0001_catalog'),
+        ("casino", "0005_game_session_play_started_at"),
+        ("games", "0001_catalog"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupWatermark',
+            name="RollupWatermark",
             fields=[
-                ('name', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('last_ledger_id', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("last_ledger_id", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='HistoricalProviderContract',
+            name="HistoricalProviderContract",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('revenue_share_percent', models.DecimalField(decimal_places=3, help_text='12.5 for 12.5 % of NGR.', max_digits=6, verbose_name='revenue share (% of NGR)')),
-                ('notes', models.CharField(blank=True, max_length=255)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='games.provider')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "revenue_share_percent",
+                    models.DecimalField(
+                        decimal_places=3,
+                        help_text="12.5 for 12.5 % of NGR.",
+                        max_digits=6,
+                        verbose_name="revenue share (% of NGR)",
+                    ),
+                ),
+                ("notes", models.CharField(blank=True, max_length=255)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="games.provider",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical provider contract',
-                'verbose_name_plural': 'historical provider contracts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical provider contract",
+                "verbose_name_plural": "historical provider contracts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='DailyFigures',
+            name="DailyFigures",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('game_code', models.CharField(max_length=128)),
-                ('rounds', models.BigIntegerField(default=0)),
-                ('bets', models.BigIntegerField(default=0, help_text='Bets that staked money (count).')),
-                ('turnover', models.BigIntegerField(default=0)),
-                ('wins', models.BigIntegerField(default=0, help_text='Cash wins.')),
-                ('bonus_cost', models.BigIntegerField(default=0)),
-                ('jackpot_contributions', models.BigIntegerField(default=0)),
-                ('jackpot_wins', models.BigIntegerField(default=0)),
-                ('unique_players', models.BigIntegerField(default=0)),
-                ('aggregator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.aggregator')),
-                ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
-                ('game', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='games.game')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='games.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("game_code", models.CharField(max_length=128)),
+                ("rounds", models.BigIntegerField(default=0)),
+                ("bets", models.BigIntegerField(default=0, help_text="Bets that staked money (count).")),
+                ("turnover", models.BigIntegerField(default=0)),
+                ("wins", models.BigIntegerField(default=0, help_text="Cash wins.")),
+                ("bonus_cost", models.BigIntegerField(default=0)),
+                ("jackpot_contributions", models.BigIntegerField(default=0)),
+                ("jackpot_wins", models.BigIntegerField(default=0)),
+                ("unique_players", models.BigIntegerField(default=0)),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="casino.aggregator",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="casino.currency"
+                    ),
+                ),
+                (
+                    "game",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="games.game",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="games.provider",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'daily figures',
-                'ordering': ['-day', 'aggregator', 'game_code', 'currency'],
-                'indexes': [models.Index(fields=['day', 'provider'], name='daily_figures_day_provider')],
-                'constraints': [models.UniqueConstraint(fields=('day', 'aggregator', 'game_code', 'currency'), name='daily_figures_key')],
+                "verbose_name_plural": "daily figures",
+                "ordering": ["-day", "aggregator", "game_code", "currency"],
+                "indexes": [models.Index(fields=["day", "provider"], name="daily_figures_day_provider")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "aggregator", "game_code", "currency"), name="daily_figures_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PlayerDay',
+            name="PlayerDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('game_code', models.CharField(max_length=128)),
-                ('player_id', models.BigIntegerField()),
-                ('aggregator', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.aggregator')),
-                ('currency', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casino.currency')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("game_code", models.CharField(max_length=128)),
+                ("player_id", models.BigIntegerField()),
+                (
+                    "aggregator",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="casino.aggregator",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="casino.currency",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'aggregator', 'game_code', 'currency', 'player_id'), name='player_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "aggregator", "game_code", "currency", "player_id"), name="player_day_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProviderContract',
+            name="ProviderContract",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revenue_share_percent', models.DecimalField(decimal_places=3, help_text='12.5 for 12.5 % of NGR.', max_digits=6, verbose_name='revenue share (% of NGR)')),
-                ('notes', models.CharField(blank=True, max_length=255)),
-                ('provider', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='contract', to='games.provider')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "revenue_share_percent",
+                    models.DecimalField(
+                        decimal_places=3,
+                        help_text="12.5 for 12.5 % of NGR.",
+                        max_digits=6,
+                        verbose_name="revenue share (% of NGR)",
+                    ),
+                ),
+                ("notes", models.CharField(blank=True, max_length=255)),
+                (
+                    "provider",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="contract", to="games.provider"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['provider'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('revenue_share_percent__gte', 0), ('revenue_share_percent__lte', 100)), name='provider_contract_share_0_100')],
+                "ordering": ["provider"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("revenue_share_percent__gte", 0), ("revenue_share_percent__lte", 100)),
+                        name="provider_contract_share_0_100",
+                    )
+                ],
             },
         ),
     ]

@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from games.models import DailyFigures, Game, GameLaunch, PlayerDay, RollupWatermark
-from wallet.models import GameRound, LedgerEntry, LedgerTransaction, Wallet
+from wallet.models import GameRound, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
 
 WATERMARK = "daily"
 SETTLE_SECONDS = 60
@@ -46,6 +46,7 @@ TABLES = {
     "txn": LedgerTransaction._meta.db_table,
     "entry": LedgerEntry._meta.db_table,
     "wallet": Wallet._meta.db_table,
+    "house": HouseAccount._meta.db_table,
     "round": GameRound._meta.db_table,
     "launch": GameLaunch._meta.db_table,
     "game": Game._meta.db_table,
@@ -63,13 +64,15 @@ def _kinds(kinds) -> str:
 
 # One statement per batch. The amount of a transaction is its wallet leg (wallet currency: a
 # call played in another currency is counted as it moved the wallet), or for a jackpot
-# contribution (house accounts only) its positive leg.
+# contribution (house accounts only) its pool's leg (negative: a rolled-back bet's reversal).
 ROLLUP_SQL = f"""
 WITH txn AS (
     SELECT t.id, t.kind, (t.created_at AT TIME ZONE 'UTC')::date AS day, t.round_id, t.currency_id,
            w.player_id,
-           (SELECT COALESCE(SUM(e.amount) FILTER (WHERE e.wallet_id IS NOT NULL), MAX(e.amount))
-              FROM {TABLES["entry"]} e WHERE e.transaction_id = t.id) AS amount
+           (SELECT COALESCE(SUM(e.amount) FILTER (WHERE e.wallet_id IS NOT NULL),
+                            SUM(e.amount) FILTER (WHERE h.kind = 'jackpot'))
+              FROM {TABLES["entry"]} e LEFT JOIN {TABLES["house"]} h ON h.id = e.house_account_id
+             WHERE e.transaction_id = t.id) AS amount
     FROM {TABLES["txn"]} t JOIN {TABLES["wallet"]} w ON w.id = t.wallet_id
     WHERE t.id > %(low)s AND t.id <= %(high)s AND t.mode = 'real' AND t.round_id IS NOT NULL
       AND t.kind IN ({_kinds(GAME_KINDS)})

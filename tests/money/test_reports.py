@@ -13,6 +13,7 @@ from games.models import DailyFigures, Game, Provider, ProviderContract
 from games.reports.figures import ReportQuery, report_rows, royalties
 from games.reports.rollup import rollup_ledger
 from games.services import session_open
+from wallet.models import Jackpot
 from tests.conftest import NativeClient, make_player
 
 
@@ -23,6 +24,8 @@ def catalog(aggregator):
     Game.objects.create(aggregator=aggregator, external_id="1", code="book", provider=studio_a, name="Book")
     Game.objects.create(aggregator=aggregator, external_id="2", code="dice", provider=studio_b, name="Dice")
     ProviderContract.objects.create(provider=studio_a, revenue_share_percent=Decimal("12.5"))
+    Jackpot.objects.create(name="Book pot", aggregator=aggregator, currency_id="EUR", game_code="book",
+                           contribution_percent=Decimal("1"))  # fmt: skip
     return studio_a, studio_b
 
 
@@ -78,6 +81,9 @@ def test_the_daily_figures_match_the_ledger_by_hand_to_the_minor_unit_demo_exclu
     bob_book.bet("r3", 300)
     bob_book.bet("r3", 55)
     bob_book.win("r4", 50, spin_type="free")
+    # book's jackpot takes 1 % of each bet, half-even: 1 + 2 - 2 (reversed with its bet) + 3 + 1 (0.55
+    # rounds to 1) = 5 cents; bob wins 4 of them in r3.
+    bob_book.win("r3", 4, spin_type="jackpot")
     # dice: ann r5 bets 10.00, wins 25.01.
     ann_dice.bet("r5", 1000)
     ann_dice.win("r5", 2501)
@@ -97,20 +103,21 @@ def test_the_daily_figures_match_the_ledger_by_hand_to_the_minor_unit_demo_exclu
         "wins": 250,
         "ggr": 455 - 250,
         "bonus_cost": 50,
-        "jackpot_contributions": 0,
-        "jackpot_wins": 0,
-        "ngr": 455 - 250 - 50,  # 1.55
+        "jackpot_contributions": 5,
+        "jackpot_wins": 4,  # paid from the pool the contributions filled: not counted again in NGR
+        "ngr": 455 - 250 - 50 - 5,  # 1.50
         "unique_players": 2,
     }
     dice = _row(rows, game="dice")
     assert (dice["turnover"], dice["wins"], dice["ngr"], dice["unique_players"]) == (1000, 2501, -1501, 1)
     # Grouped coarser, players are counted once: ann played both games.
     [total] = report_rows(ReportQuery(start=today, end=today, by=()))
-    assert (total.values["turnover"], total.values["ngr"], total.values["unique_players"]) == (1455, 155 - 1501, 2)
+    assert (total.values["turnover"], total.values["ngr"], total.values["unique_players"]) == (1455, 150 - 1501, 2)
 
-    # Royalty: 12.5 % of Studio A's NGR of 1.55 = 0.19375 -> 0.19 (half-even); Studio B has no contract.
+    # Royalty: 12.5 % of Studio A's NGR of 1.50 = 0.1875 -> 0.19 (half-even); Studio B has no contract.
     due = {r.provider: r.due for r in royalties(start=today, end=today)}
     assert due == {"Studio A": 19, "Studio B": None}
+    call_command("check_ledger")
 
 
 def test_the_rollup_counts_each_transaction_once_however_often_it_runs(client, aggregator, catalog):
@@ -152,7 +159,7 @@ def test_manage_py_report_prints_csv_in_major_units(client, aggregator, catalog)
         "Studio A",
         "EUR",
         "12.34",
-        "12.34",
+        "12.22",  # less the book jackpot's 1 % (0.12)
         "1",
     )
 

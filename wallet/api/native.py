@@ -120,6 +120,13 @@ class NativeMoneyRequest(NativeBalanceRequest):
 
 class NativeBetRequest(NativeMoneyRequest):
     amount = StrictAmountField(min_value=1, max_value=MAX_AMOUNT, help_text="Minor units; a bet is positive.")
+    jackpot_contribution = StrictAmountField(
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        help_text="Optional: the part of the bet (minor units of the wallet's currency) that goes to the game's "
+        "jackpot, as you compute it; without it, the jackpot's own percentage applies (docs/money.md).",
+    )
 
 
 class NativeWinRequest(NativeMoneyRequest):
@@ -353,6 +360,7 @@ class MoneyView(NativeWalletView):
             spin_type=data["spin_type"],
             round_closed=data["round_closed"],
             reference_id=data.get("rollback_transaction_id", ""),
+            jackpot_contribution=data.get("jackpot_contribution"),
         )
         return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)
 

@@ -23,8 +23,14 @@ from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
 from wallet.services.fx import fx_quote_read
+from wallet.services.jackpots import (
+    jackpot_contributions_post,
+    jackpot_contributions_reverse,
+    jackpots_of_game,
+    jackpots_with_pool_locked,
+)
 from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
-from wallet.services.rules import Decision, Known, MoneyCall, SpinType, decide
+from wallet.services.rules import Decision, JackpotTerms, Known, MoneyCall, SpinType, decide
 from wallet.services.writes import write_call
 
 __all__ = ["CallAnswer", "MoneyCall", "SpinType", "wallet_balance", "wallet_process_call"]
@@ -157,6 +163,7 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
         if played != wallet.currency_id:
             # Played in another currency: its pair and latest rate (rules.py decides which rate).
             known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
+        known.jackpots = _jackpots(call, session, wallet)
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
@@ -220,11 +227,40 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             ),
             decision,
         )
+        if decision.jackpot_contributions:
+            jackpot_contributions_post(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                round_=decision.round,
+                reference=call.transaction_id,
+                contributions=decision.jackpot_contributions,
+            )
+        elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
+            jackpot_contributions_reverse(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                bet_reference=call.reference_id,
+                reference=call.transaction_id,
+            )
         if rg is not None:
             _rg_count(rg, call, session, wallet, known, decision, at)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False)
+
+
+def _jackpots(call: MoneyCall, session: GameSession, wallet: Wallet) -> list[JackpotTerms]:
+    """The jackpots of the call's game: for a real-money bet (its contributions; cached, no
+    query) and a jackpot win (with their pools, locked after the wallet)."""
+    if session.mode != Mode.REAL:
+        return []
+    is_bet = call.kind == AggregatorTransaction.Kind.BET
+    is_jackpot_win = call.kind == AggregatorTransaction.Kind.WIN and call.spin_type == SpinType.JACKPOT
+    if not (is_bet or is_jackpot_win):
+        return []
+    game_code = call.game_code or session.game_code
+    jackpots = jackpots_of_game(aggregator_id=call.aggregator.pk, currency=wallet.currency_id, game_code=game_code)
+    return jackpots_with_pool_locked(jackpots=jackpots, mode=wallet.mode) if is_jackpot_win else jackpots
 
 
 def _played_currency(call: MoneyCall, known: Known) -> str:

@@ -26,6 +26,7 @@ class AccountKey(NamedTuple):
     currency_id: str
     mode: str
     aggregator_id: int | None = None
+    jackpot_id: int | None = None
 
 
 # House accounts are never deleted (ledger entries protect them), so each process remembers
@@ -166,3 +167,40 @@ def _house_account(key: AccountKey) -> HouseAccount:
 
 def game_account_key(aggregator: Aggregator, wallet: Wallet) -> AccountKey:
     return AccountKey(HouseAccount.Kind.GAME, wallet.currency_id, wallet.mode, aggregator.pk)
+
+
+def jackpot_account_key(*, jackpot_id: int, currency: str, mode: str) -> AccountKey:
+    return AccountKey(HouseAccount.Kind.JACKPOT, currency, mode, None, jackpot_id)
+
+
+def post_house_transfer(
+    *,
+    kind: str,
+    wallet: Wallet,
+    source: AccountKey,
+    target: AccountKey,
+    amount: int,
+    aggregator: Aggregator | None = None,
+    round_: GameRound | None = None,
+    reference: str = "",
+    memo: str = "",
+) -> LedgerTransaction:
+    """A ledger transaction between two house accounts (a jackpot contribution: the game account
+    to a pool), named after the player's `wallet` whose play caused it; no balance moves."""
+    ledger = LedgerTransaction.objects.create(
+        kind=kind,
+        mode=wallet.mode,
+        currency_id=wallet.currency_id,
+        wallet=wallet,
+        aggregator=aggregator,
+        round=round_,
+        reference=reference,
+        memo=memo,
+    )
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(source), amount=-amount),
+            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(target), amount=amount),
+        ]
+    )
+    return ledger

@@ -6,9 +6,9 @@ Decision (or a refusal), and writes.py writes that decision in one statement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from casino.responsible_gaming import RgBetState
 from casino.rules import player_may_play
 from wallet.errors import ErrorCode, WalletError
 from wallet.models import AggregatorTransaction, GameRound, HouseAccount, LedgerTransaction, Wallet
-from wallet.services.ledger import AccountKey, Posting, game_account_key, posting
+from wallet.services.ledger import AccountKey, Posting, game_account_key, jackpot_account_key, posting
 
 Kind = AggregatorTransaction.Kind
 Outcome = AggregatorTransaction.Outcome
@@ -29,7 +29,10 @@ class SpinType:
     FREE = "free"
     PROMO = "promo"
     TOURNAMENT = "tournament"
-    ALL = (CASH, FREE, PROMO, TOURNAMENT)
+    # A jackpot's payout: paid from its pool (docs/money.md), bounded by the pool, not by the
+    # risk limits on a round's wins.
+    JACKPOT = "jackpot"
+    ALL = (CASH, FREE, PROMO, TOURNAMENT, JACKPOT)
     # Wins of these spins need no bet in their round: the aggregator or a promotion pays them.
     WITHOUT_BET = frozenset({FREE, PROMO, TOURNAMENT})
 
@@ -53,6 +56,9 @@ class MoneyCall:
     reference_id: str = ""
     # When True (protocols whose free bets are paid by the aggregator) a bet debits nothing.
     is_free: bool = False
+    # A bet's jackpot contribution as the aggregator computed it (minor units); None: our own
+    # percentage of the bet (Jackpot.contribution_percent).
+    jackpot_contribution: int | None = None
 
     def content(self) -> dict:
         """The fields a resend must repeat exactly (round_closed is deliberately not one)."""
@@ -66,6 +72,8 @@ class MoneyCall:
             "game_code": self.game_code,
             "spin_type": self.spin_type,
             "reference_id": self.reference_id,
+            # Only when sent, so the content of calls recorded before the field existed is unchanged.
+            **({"jackpot_contribution": self.jackpot_contribution} if self.jackpot_contribution is not None else {}),
         }
 
 
@@ -114,6 +122,36 @@ class FxQuote:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class JackpotTerms:
+    """An active jackpot the call's game contributes to (calls.py reads them for real play);
+    `pool` (its account's balance) is read, under the jackpot's row lock, for a jackpot win only."""
+
+    id: int
+    game_code: str  # empty: every game of the aggregator
+    contribution_percent: Decimal
+    pool: int | None = None
+
+
+def jackpot_contributions(call: MoneyCall, debit: int, jackpots: list[JackpotTerms]) -> list[tuple[int, int]]:
+    """(jackpot id, amount) for each jackpot a bet of `debit` contributes to: the amount the
+    aggregator sent goes to the game's own jackpot (else the aggregator-wide one); without it,
+    each jackpot takes its percentage of the bet, half-even in minor units. Never more than the
+    bet; nothing of zero."""
+    if not jackpots or debit <= 0:
+        return []
+    if call.jackpot_contribution is not None:
+        target = min(jackpots, key=lambda j: j.game_code == "")  # the game's own first
+        amount = min(call.jackpot_contribution, debit)
+        return [(target.id, amount)] if amount > 0 else []
+    shares = []
+    for jackpot in jackpots:
+        share = (Decimal(debit) * jackpot.contribution_percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        if share > 0:
+            shares.append((jackpot.id, int(share)))
+    return shares
+
+
 class Known:
     """What a call reads under the wallet lock: the records of the transactions it names (its
     own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
@@ -129,6 +167,7 @@ class Known:
         rg: RgBetState | None = None,
         at: datetime | None = None,
         fx: FxQuote | None = None,
+        jackpots: list[JackpotTerms] | None = None,
     ):
         self.records = records
         self.rounds = rounds
@@ -137,6 +176,8 @@ class Known:
         self.at = at
         # A call played in another currency than the wallet's: its pair and latest rate.
         self.fx = fx
+        # Real-money bets and jackpot wins: the active jackpots of the call's game.
+        self.jackpots = jackpots or []
 
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
@@ -198,6 +239,8 @@ class Decision:
     rg_reason: str = ""
     # A call played in another currency: the conversion it settled at (its answer's balance too).
     fx: FxQuote | None = None
+    # A bet's contributions to jackpots: (jackpot id, minor units), posted after the bet.
+    jackpot_contributions: list[tuple[int, int]] = field(default_factory=list)
 
 
 def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -249,6 +292,7 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         if debit
         else None,
         fx=fx,
+        jackpot_contributions=jackpot_contributions(call, debit, known.jackpots),
     )
 
 
@@ -268,7 +312,12 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
             _check_round_staked_money(round_)
     played = call.amount or 0
     amount = fx.to_wallet(played) if fx is not None else played
-    wins_without_bet = _check_risk_limits(call, wallet, known, amount)
+    if call.spin_type == SpinType.JACKPOT:
+        jackpot = _check_jackpot_pays(call, known, amount, fx)
+        wins_without_bet = 0
+    else:
+        jackpot = None
+        wins_without_bet = _check_risk_limits(call, wallet, known, amount)
 
     _check_balance_room(wallet, amount)
     round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount), fx)
@@ -276,7 +325,7 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
         round=round_,
         round_change=change,
-        posting=_posting(call, wallet, win_kind(call.spin_type), amount, round_, fx=fx, played=played)
+        posting=_posting(call, wallet, win_kind(call.spin_type), amount, round_, fx=fx, played=played, jackpot=jackpot)
         if amount
         else None,
         wins_without_bet=wins_without_bet,
@@ -291,7 +340,22 @@ WIN_KINDS = {
     SpinType.FREE: LedgerTransaction.Kind.FREE_SPIN_WIN,
     SpinType.PROMO: LedgerTransaction.Kind.PROMO_WIN,
     SpinType.TOURNAMENT: LedgerTransaction.Kind.TOURNAMENT_WIN,
+    SpinType.JACKPOT: LedgerTransaction.Kind.JACKPOT_WIN,
 }
+
+
+def _check_jackpot_pays(call: MoneyCall, known: Known, amount: int, fx: FxQuote | None) -> JackpotTerms:
+    """The jackpot a jackpot win is paid from: its game's own, else the aggregator's; never more
+    than its pool holds."""
+    if fx is not None:
+        raise _refuse(ErrorCode.CURRENCY_MISMATCH, "a jackpot pays in its own currency, the wallet's")
+    if not known.jackpots:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "no active jackpot for this game")
+    jackpot = min(known.jackpots, key=lambda j: j.game_code == "")
+    assert jackpot.pool is not None  # calls.py reads the pool for a jackpot win
+    if amount > jackpot.pool:
+        raise _refuse(ErrorCode.RISK_LIMIT_EXCEEDED, f"the jackpot's pool holds {jackpot.pool} minor units")
+    return jackpot
 
 
 def win_kind(spin_type: str) -> str:
@@ -494,6 +558,7 @@ def _posting(
     *,
     fx: FxQuote | None = None,
     played: int = 0,
+    jackpot: JackpotTerms | None = None,
 ) -> Posting:
     """`amount` on the wallet against the aggregator's game account (its bonus account for a
     free, promo or tournament win). Played in another currency: the house side is in the played
@@ -507,6 +572,8 @@ def _posting(
     )
     if fx is None:
         counter = game_account_key(call.aggregator, wallet)._replace(kind=house)
+        if jackpot is not None:
+            counter = jackpot_account_key(jackpot_id=jackpot.id, currency=wallet.currency_id, mode=mode)
         return posting(
             kind=kind,
             wallet=wallet,
