@@ -6,13 +6,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
-from simple_history.admin import SimpleHistoryAdmin
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from casino.admin import PlayerAdmin
 from casino.models import Mode, Player

@@ -13,8 +13,8 @@ from games.models import DailyFigures, Game, Provider, ProviderContract
 from games.reports.figures import ReportQuery, report_rows, royalties
 from games.reports.rollup import rollup_ledger
 from games.services import session_open
-from wallet.models import Jackpot
 from tests.conftest import NativeClient, make_player
+from wallet.models import Jackpot
 
 
 @pytest.fixture
