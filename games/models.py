@@ -3,6 +3,7 @@ runs, and the launches that opened game sessions on catalog games."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -312,3 +313,42 @@ class ProviderContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}: {self.revenue_share_percent} % of NGR"
+
+
+class FreeSpinGrant(models.Model):
+    """Free spins given to a player through the aggregator's API (docs/money.md), tracked from
+    the grant to their consumption (the wallet calls naming the grant) or expiry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending (not yet accepted by the aggregator)"
+        ACTIVE = "active"
+        CONSUMED = "consumed"
+        EXPIRED = "expired"
+        FAILED = "failed", "failed (the aggregator refused or did not answer)"
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Ours, sent along.")
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+")
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="free_spin_grants")
+    game_code = models.CharField(max_length=128)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+")
+    spins = models.PositiveIntegerField()
+    bet_value = models.PositiveBigIntegerField(help_text="Stake of one spin, minor units (paid by the aggregator).")
+    starts_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # The aggregator's id of the grant (Hub88's reward_uuid): what its wallet calls carry.
+    external_id = models.CharField(max_length=128, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=255, blank=True)
+    spins_used = models.PositiveIntegerField(default=0)
+    win_total = models.BigIntegerField(default=0, help_text="Minor units won with these spins (bonus cost).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="free_spins_open_by_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.spins} free spins of {self.game_code} for {self.player} ({self.status})"

@@ -7,6 +7,7 @@
 - POST /control/reset     back to the default catalog, no faults, counters at zero
 - GET  /control/state     the catalog, pending faults and counters, for tests and demos
 - GET  /fx/rates           a rate feed (docs/money.md): every rate valid FX_VALID_SECONDS from now
+- POST /free-spins        grant free spins (native, signed like a callback): {"grant_id": ...}
 - POST /control/fx        set the feed's rates {"rates": {"USD/EUR": "0.92"}, "valid_seconds": 600}
 - GET  /health
 - POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (sandbox/hub88.py)
@@ -70,6 +71,8 @@ class SandboxState:
     # The rate feed: "BASE/QUOTE" -> one BASE in QUOTE (major units), as text (exact decimals).
     fx_rates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FX_RATES))
     fx_valid_seconds: int = 600
+    # Free spins granted by the back-office (POST /free-spins): grant id -> the grant as asked.
+    free_spin_grants: dict[str, dict] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- the rate feed -------------------------------------------------------------------------
@@ -228,6 +231,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             )
             self.send_text(status, json.dumps(body), content_type="application/json", headers=headers)
             return
+        if path == "/free-spins":
+            self.grant_free_spins()
+            return
         if not path.startswith("/control/"):
             self.read_body()
             self.send_json(404, {"error": "not found"})
@@ -257,6 +263,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_json(200, self.state.snapshot())
 
     # Endpoints ----------------------------------------------------------------------------
+
+    def grant_free_spins(self):
+        """The native grant call (docs/money.md): signed like our wallet calls, over its body."""
+        raw = self.read_body()
+        signature_ok = self.headers.get("X-Aggregator-Key") == self.state.key_id and native_signature_matches(
+            [self.state.secret], self.headers.get("X-Timestamp", ""), raw, self.headers.get("X-Signature", "")
+        )
+        if not signature_ok:
+            self.send_json(401, {"error": "invalid signature"})
+            return
+        try:
+            body = json.loads(raw)
+            grant = {k: body[k] for k in ("reference", "player_id", "game_id", "currency", "spins", "bet_value")}
+        except (ValueError, KeyError, TypeError):
+            self.send_json(400, {"error": "reference, player_id, game_id, currency, spins and bet_value are required"})
+            return
+        if not isinstance(grant["spins"], int) or not isinstance(grant["bet_value"], int) or grant["spins"] <= 0:
+            self.send_json(400, {"error": "spins and bet_value are positive integers"})
+            return
+        grant_id = f"fs-{grant['reference']}"
+        with self.state.lock:
+            self.state.free_spin_grants[grant_id] = grant
+        self.send_json(200, {"grant_id": grant_id, "status": "active"})
 
     def catalog_games(self):
         fault = self.state.take_fault()

@@ -52,7 +52,7 @@ def _seed_catalog():
     from games.services import aggregator_create
     from wallet.models import HouseAccount
 
-    aggregator = aggregator_create(code="bench", signing_secret="bench-secret", key_id="bench-key")
+    aggregator = aggregator_create(code="bench", signing_secret="bench-secret", key_id="bench-key")  # noqa: S106
     providers = [
         Provider.objects.create(aggregator=aggregator, code=f"studio-{p}", name=f"Studio {p}") for p in range(PROVIDERS)
     ]
@@ -64,9 +64,7 @@ def _seed_catalog():
         )
     game_account = HouseAccount.objects.create(kind="game", aggregator=aggregator, currency_id="EUR", mode="real")
     cashier = HouseAccount.objects.create(kind="cashier", currency_id="EUR", mode="real")
-    Player.objects.bulk_create(
-        [Player(external_id=f"p{i}", country="MT") for i in range(PLAYERS)], batch_size=5000
-    )
+    Player.objects.bulk_create([Player(external_id=f"p{i}", country="MT") for i in range(PLAYERS)], batch_size=5000)
     return aggregator, game_account, cashier
 
 
@@ -85,7 +83,7 @@ def _write_rounds(cursor, *, aggregator_id: int, game_account: int, first: int, 
                %(start)s + make_interval(secs => (n - %(first)s) * %(step)s),
                %(start)s + make_interval(secs => (n - %(first)s) * %(step)s),
                %(start)s + make_interval(secs => (n - %(first)s) * %(step)s)
-        FROM generate_series(%(first)s, %(last)s) n
+        FROM generate_series(%(first)s::bigint, %(last)s::bigint) n
         """,
         params,
     )
@@ -95,7 +93,7 @@ def _write_rounds(cursor, *, aggregator_id: int, game_account: int, first: int, 
             reference, created_by_id, memo, created_at)
         SELECT 2 * n - 1 + k, CASE k WHEN 0 THEN 'bet' ELSE 'win' END, 'real', 'EUR', r.wallet_id, %(agg)s, n,
                CASE k WHEN 0 THEN 'b' ELSE 'w' END || n, NULL, '', r.opened_at + make_interval(secs => k)
-        FROM generate_series(%(first)s, %(last)s) n JOIN wallet_gameround r ON r.id = n
+        FROM generate_series(%(first)s::bigint, %(last)s::bigint) n JOIN wallet_gameround r ON r.id = n
         CROSS JOIN (VALUES (0), (1)) legs(k)
         """,
         params,
@@ -160,7 +158,9 @@ def main() -> None:
         _write_rounds(cursor, aggregator_id=aggregator.pk, game_account=game_account.pk, first=month_rounds + 1,
                       count=ROUNDS_PER_DAY, start=month_start + timedelta(days=DAYS))  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute("SELECT (SELECT count(*) FROM wallet_ledgertransaction), (SELECT count(*) FROM wallet_ledgerentry)")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM wallet_ledgertransaction), (SELECT count(*) FROM wallet_ledgerentry)"
+        )
         transactions, entries = cursor.fetchone()
         cursor.execute("ANALYZE")
     print(f"ledger: {transactions:,} transactions + {entries:,} entries = {transactions + entries:,} rows", flush=True)

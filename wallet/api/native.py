@@ -116,6 +116,12 @@ class NativeMoneyRequest(NativeBalanceRequest):
     amount = StrictAmountField(min_value=0, max_value=MAX_AMOUNT, help_text="Minor units of the currency.")
     round_closed = StrictBooleanField(default=False)
     spin_type = serializers.ChoiceField(choices=SpinType.ALL, default=SpinType.CASH)
+    free_spins_id = ExactTextField(
+        max_length=128,
+        required=False,
+        help_text="A free-spin grant's id (the grant_id you answered to POST /free-spins): a bet naming it debits "
+        "nothing and its win is a free-spin win (docs/money.md).",
+    )
 
 
 class NativeBetRequest(NativeMoneyRequest):
@@ -357,10 +363,12 @@ class MoneyView(NativeWalletView):
             amount=data.get("amount"),
             round_id=data["round_id"],
             game_code=data["game_id"],
-            spin_type=data["spin_type"],
+            spin_type=SpinType.FREE if data.get("free_spins_id") else data["spin_type"],
             round_closed=data["round_closed"],
             reference_id=data.get("rollback_transaction_id", ""),
             jackpot_contribution=data.get("jackpot_contribution"),
+            free_spins_id=data.get("free_spins_id", ""),
+            is_free=bool(data.get("free_spins_id")) and self.kind == "bet",
         )
         return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)
 

@@ -59,6 +59,9 @@ class MoneyCall:
     # A bet's jackpot contribution as the aggregator computed it (minor units); None: our own
     # percentage of the bet (Jackpot.contribution_percent).
     jackpot_contribution: int | None = None
+    # The aggregator's id of the free-spin grant a free bet or win uses (Hub88's reward_uuid):
+    # kept with the call's record, where games/free_spins.py counts a grant's consumption.
+    free_spins_id: str = ""
 
     def content(self) -> dict:
         """The fields a resend must repeat exactly (round_closed is deliberately not one)."""
@@ -74,6 +77,7 @@ class MoneyCall:
             "reference_id": self.reference_id,
             # Only when sent, so the content of calls recorded before the field existed is unchanged.
             **({"jackpot_contribution": self.jackpot_contribution} if self.jackpot_contribution is not None else {}),
+            **({"free_spins_id": self.free_spins_id} if self.free_spins_id else {}),
         }
 
 
