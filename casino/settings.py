@@ -323,6 +323,7 @@ CELERY_BEAT_SCHEDULE = {
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
     "fx-rates-import": {"task": "wallet.import_fx_rates", "schedule": float(FX_FEED_INTERVAL_SECONDS)},
     "report-rollup": {"task": "games.rollup_ledger", "schedule": float(REPORT_ROLLUP_SECONDS)},
+    "free-spins-track": {"task": "games.track_free_spins", "schedule": 300.0},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
 }
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from casino.models import Aggregator
 from games.catalog import catalog_sync
+from games.free_spins import free_spins_track
 from games.reports.rollup import rollup_ledger
 
 
@@ -59,3 +60,10 @@ def rollup_daily_figures() -> dict:
     Safe to run twice, or twice at once (the watermark row is locked per batch)."""
     done = rollup_ledger()
     return {"batches": done.batches, "from": done.from_id, "to": done.to_id}
+
+
+@shared_task(name="games.track_free_spins")
+def track_free_spins() -> int:
+    """Beat, every 5 minutes: count active grants' spins used and close the
+    consumed and the expired. Safe to run twice (it recounts)."""
+    return free_spins_track()

@@ -1,18 +1,23 @@
-"""The finance reports in the admin: the daily figures (filters), a report page (grouping,
-totals, a chart, CSV) and the providers' contracts. Read-only: figures come from the rollup."""
+"""The games app's money pages in the admin: the daily figures (filters), a report page
+(grouping, totals, a chart, CSV), the providers' contracts, and free-spin grants. Figures are
+read-only: they come from the rollup."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from games.models import DailyFigures, ProviderContract
+from casino.money import InexactAmount, to_minor_units
+from games.free_spins import FreeSpinsError, free_spins_grant
+from games.models import DailyFigures, FreeSpinGrant, ProviderContract
 from games.reports.csv import report_csv, royalty_csv
 from games.reports.figures import (
     AMOUNTS,
@@ -173,3 +178,75 @@ class ProviderContractAdmin(SimpleHistoryAdmin):
     list_display = ["provider", "revenue_share_percent", "notes"]
     list_select_related = ["provider__aggregator"]
     autocomplete_fields = ["provider"]
+
+
+class FreeSpinGrantForm(forms.ModelForm):
+    """A grant as staff enter it: the stake of one spin in major units of the currency."""
+
+    bet_value_major = forms.DecimalField(label="bet value", min_value=Decimal("0"), help_text="Major units: 0.20")
+
+    class Meta:
+        model = FreeSpinGrant
+        fields = ["aggregator", "player", "game_code", "currency", "spins", "expires_at"]
+
+    def clean(self):
+        data = super().clean()
+        currency, value = data.get("currency"), data.get("bet_value_major")
+        if currency is not None and value is not None:
+            try:
+                data["bet_value"] = to_minor_units(value, exponent=currency.exponent)
+            except InexactAmount as exc:
+                self.add_error("bet_value_major", str(exc))
+            else:
+                if data["bet_value"] <= 0:
+                    self.add_error("bet_value_major", "a spin's stake must be positive")
+        if data.get("spins") is not None and data["spins"] <= 0:
+            self.add_error("spins", "at least one spin")
+        if data.get("expires_at") is not None and data["expires_at"] <= timezone.now():
+            self.add_error("expires_at", "the grant would expire before it starts")
+        return data
+
+
+@admin.register(FreeSpinGrant)
+class FreeSpinGrantAdmin(admin.ModelAdmin):
+    """Free spins given through the aggregator's API; adding one sends it to the aggregator."""
+
+    list_display = ["created_at", "player", "aggregator", "game_code", "spins", "spins_used", "bet", "won", "status"]
+    list_filter = ["status", "aggregator"]
+    search_fields = ["player__external_id", "external_id", "reference"]
+    list_select_related = ["player", "aggregator", "currency"]
+    autocomplete_fields = ["player"]
+    form = FreeSpinGrantForm
+
+    @admin.display(description="bet value")
+    def bet(self, grant):
+        return grant.currency.format(grant.bet_value)
+
+    @admin.display(description="won")
+    def won(self, grant):
+        return grant.currency.format(grant.win_total)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in FreeSpinGrant._meta.fields] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            grant = free_spins_grant(
+                aggregator=data["aggregator"],
+                player=data["player"],
+                game_code=data["game_code"],
+                currency=data["currency"].code,
+                spins=data["spins"],
+                bet_value=data["bet_value"],
+                expires_at=data["expires_at"],
+                by=request.user,
+            )
+        except FreeSpinsError as exc:  # the form checked the same: a race at most
+            raise ValidationError(str(exc)) from exc
+        obj.pk = grant.pk
+        if grant.status == FreeSpinGrant.Status.FAILED:
+            messages.error(request, f"The aggregator refused the grant: {grant.error}")
