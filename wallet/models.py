@@ -17,14 +17,26 @@ from simple_history.models import HistoricalRecords
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
 
 
+class WalletMode(models.TextChoices):
+    """A wallet's kind of money: Mode's two (real, demo), and bonus money (docs/money.md): a
+    player's bonus balance beside their real wallet, which no session plays from directly."""
+
+    REAL = Mode.REAL.value, "real"
+    DEMO = Mode.DEMO.value, "demo"
+    BONUS = "bonus", "bonus"
+
+
 class Wallet(models.Model):
     """A player's purse in one currency. `balance` is a cache of the sum of its ledger entries."""
 
     player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="wallets")
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # Demo wallets hold play money for demo sessions; real money never moves through them.
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    mode = models.CharField(max_length=8, choices=WalletMode.choices, default=Mode.REAL)
     balance = models.BigIntegerField(default=0, help_text="Minor units of the currency.")
+    # A real wallet whose player has an active bonus (wallet/services/bonus.py): only then does a
+    # money call read and lock the bonus wallet too. Read with the wallet row: free otherwise.
+    has_bonus = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,6 +132,9 @@ class GameRound(models.Model):
     rolled_back_bets = models.PositiveIntegerField(default=0)
     bet_total = models.BigIntegerField(default=0)
     win_total = models.BigIntegerField(default=0)
+    # The part of bet_total staked with bonus money: the round's wins go back to the bonus in
+    # that proportion while the bonus is active (docs/money.md).
+    bonus_stake = models.BigIntegerField(default=0, db_default=0)
     # A round played in another currency than the wallet's: the rate its first money call locked;
     # every later call of the round settles at it (bet_total and win_total are wallet currency).
     fx_currency = models.ForeignKey(
@@ -269,6 +284,9 @@ class AggregatorTransaction(models.Model):
     result_code = models.CharField(max_length=32)
     balance = models.BigIntegerField(null=True, blank=True, help_text="The balance we answered.")
     message = models.CharField(max_length=255, blank=True)
+    # Bonus money: the part of a bet paid from the bonus wallet, or of a win or refund credited
+    # to it (wallet currency minor units; its ledger transaction is the call's second one).
+    bonus_amount = models.BigIntegerField(default=0, db_default=0)
     # For an RG_BLOCKED answer: why (casino.responsible_gaming.RgReason), replayed to a resend.
     rg_reason = models.CharField("RG reason", max_length=32, blank=True, default="", db_default="")
     ledger_transaction = models.OneToOneField(
@@ -461,3 +479,39 @@ class Jackpot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.aggregator} {self.currency_id})"
+
+
+# --- Bonus money ------------------------------------------------------------------------------
+
+
+class Bonus(models.Model):
+    """Bonus money granted to a player's real wallet: held in their bonus wallet, played after
+    their cash, convertible to cash once `wagered` reaches `wagering_required` (docs/money.md)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CONVERTED = "converted", "converted to cash"
+        FORFEITED = "forfeited"
+
+    cash_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="bonuses")
+    bonus_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text="Granted, minor units.")
+    wagering_required = models.BigIntegerField(help_text="Real-money bets to place before conversion, minor units.")
+    wagered = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "bonuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cash_wallet"], condition=models.Q(status="active"), name="bonus_one_active_per_wallet"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0, wagering_required__gte=0), name="bonus_amounts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bonus {self.pk} of {self.cash_wallet} ({self.status})"

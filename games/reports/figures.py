@@ -77,9 +77,10 @@ _FROM = (
 )
 
 
-def report_rows(query: ReportQuery) -> list[ReportRow]:
+def report_rows(query: ReportQuery, *, players: bool = True) -> list[ReportRow]:
     """The figures of `query`, one row per group, in minor units of the row's currency. Unique
-    players are counted over the group (a player of two games counts once), not summed."""
+    players are counted over the group (a player of two games counts once), not summed; with
+    `players` False they are left at 0 (royalties need none, and counting them is the cost)."""
     groups = query.groups
     dims = ", ".join(f"{DIMENSIONS[g]} AS {g}" for g in groups)
     group_by = ", ".join(DIMENSIONS[g] for g in groups)
@@ -90,22 +91,34 @@ def report_rows(query: ReportQuery) -> list[ReportRow]:
         " SUM(f.turnover - f.wins - f.bonus_cost - f.jackpot_contributions)"
     )
     figures_sql = f"SELECT {dims}, {sums}{_FROM} WHERE {where} GROUP BY {group_by} ORDER BY {group_by}"  # noqa: S608
+    if "provider" in groups or query.provider_id is not None:
+        # The provider is the figures row's: join the player rows to it.
+        source = (
+            f" FROM {PlayerDay._meta.db_table} pd"
+            f" JOIN {DailyFigures._meta.db_table} f USING (day, aggregator_id, game_code, currency_id)"
+            " LEFT JOIN games_provider pr ON pr.id = f.provider_id"
+        )
+        player = "pd.player_id"
+    else:
+        # Every other dimension is on the player rows themselves (read by their unique index).
+        source = f" FROM {PlayerDay._meta.db_table} f"
+        player = "f.player_id"
     players_sql = (
-        f"SELECT {dims}, COUNT(DISTINCT pd.player_id) FROM {PlayerDay._meta.db_table} pd"  # noqa: S608
-        f" JOIN {DailyFigures._meta.db_table} f USING (day, aggregator_id, game_code, currency_id)"
-        " JOIN casino_aggregator a ON a.id = f.aggregator_id LEFT JOIN games_provider pr ON pr.id = f.provider_id"
-        f" WHERE {where} GROUP BY {group_by}"
+        f"SELECT {dims}, COUNT(DISTINCT {player}){source}"  # noqa: S608
+        f" JOIN casino_aggregator a ON a.id = f.aggregator_id WHERE {where} GROUP BY {group_by}"
     )
     with connection.cursor() as cursor:
         cursor.execute(figures_sql, params)
         found = cursor.fetchall()
-        cursor.execute(players_sql, params)
-        players = {tuple(row[: len(groups)]): row[-1] for row in cursor.fetchall()}
+        counted = {}
+        if players:
+            cursor.execute(players_sql, params)
+            counted = {tuple(row[: len(groups)]): row[-1] for row in cursor.fetchall()}
     rows = []
     for row in found:
         key = tuple(row[: len(groups)])
         values = dict(zip(COLUMNS[:-1], (int(v) for v in row[len(groups) :]), strict=True))
-        values["unique_players"] = players.get(key, 0)
+        values["unique_players"] = counted.get(key, 0)
         rows.append(ReportRow(dict(zip(groups, key, strict=True)), values))
     return rows
 
@@ -124,7 +137,7 @@ class Royalty:
 def royalties(*, start: date, end: date) -> list[Royalty]:
     """Royalty due per provider, month and currency: the contract's share of the month's NGR,
     rounded half-even to the minor unit; nothing is due on a month whose NGR is not positive."""
-    rows = report_rows(ReportQuery(start=start, end=end, by=("month", "aggregator", "provider")))
+    rows = report_rows(ReportQuery(start=start, end=end, by=("month", "aggregator", "provider")), players=False)
     shares = {
         (c.provider.aggregator.code, c.provider.name): c.revenue_share_percent
         for c in ProviderContract.objects.select_related("provider__aggregator")

@@ -18,7 +18,7 @@ from tests.conftest import make_player
 from wallet.models import FxPair, LedgerTransaction
 from wallet.services.fx import fx_rates_refresh
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.services.bonus import bonus_balance, bonus_count_wager, bonus_read_locked
 from wallet.services.fx import fx_quote_read
 from wallet.services.jackpots import (
     jackpot_contributions_post,
@@ -29,6 +30,7 @@ from wallet.services.jackpots import (
     jackpots_of_game,
     jackpots_with_pool_locked,
 )
+from wallet.services.ledger import write_posting
 from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
 from wallet.services.rules import Decision, JackpotTerms, Known, MoneyCall, SpinType, decide
 from wallet.services.writes import write_call
@@ -114,7 +116,8 @@ def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str
         raise RetryLater() from exc
     if currency != session.currency_id:
         return _balance_converted(probe, wallet)
-    return CallAnswer(code="OK", balance=wallet.balance, currency=session.currency_id)
+    bonus = bonus_balance(wallet=wallet) if wallet.has_bonus else 0
+    return CallAnswer(code="OK", balance=wallet.balance + bonus, currency=session.currency_id)
 
 
 def _balance_converted(probe: MoneyCall, wallet: Wallet) -> CallAnswer:
@@ -164,6 +167,9 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
             # Played in another currency: its pair and latest rate (rules.py decides which rate).
             known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
         known.jackpots = _jackpots(call, session, wallet)
+        if wallet.has_bonus and session.mode == Mode.REAL:
+            # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
+            known.bonus = bonus_read_locked(wallet=wallet)
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
@@ -218,15 +224,20 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 request=call.content(),
                 outcome=decision.outcome,
                 result_code=decision.code,
-                balance=_answer_balance(
-                    call, wallet, known, decision, posting.balance_after if posting else wallet.balance
-                ),
+                balance=_answer_balance(call, wallet, known, decision),
                 message=decision.message,
                 rg_reason=decision.rg_reason,
+                bonus_amount=decision.bonus_amount,
                 ledger_transaction=posting.ledger if posting else None,
             ),
             decision,
         )
+        if decision.bonus_posting is not None:
+            # The call's second ledger transaction: the part on the bonus wallet (locked above).
+            decision.bonus_posting.ledger.round = decision.round
+            write_posting(decision.bonus_posting)
+        if decision.wagered and known.bonus is not None:
+            bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
         if decision.jackpot_contributions:
             jackpot_contributions_post(
                 wallet=wallet,
@@ -273,9 +284,14 @@ def _played_currency(call: MoneyCall, known: Known) -> str:
     return call.currency
 
 
-def _answer_balance(call: MoneyCall, wallet: Wallet, known: Known, decision: Decision, balance: int) -> int:
-    """The balance we answer, in the currency of the call: converted (rounded down) at the rate
-    the call settled at, or for a refusal at the latest rate. No rate known: the wallet's own."""
+def _answer_balance(call: MoneyCall, wallet: Wallet, known: Known, decision: Decision) -> int:
+    """The balance we answer, in the currency of the call: cash and bonus money after the call,
+    converted (rounded down) at the rate the call settled at, or for a refusal at the latest
+    rate. No rate known: the wallet's own."""
+    posting = decision.posting
+    balance = posting.balance_after if posting is not None and posting.wallet is wallet else wallet.balance
+    if known.bonus is not None:
+        balance += known.bonus.wallet.balance + decision.bonus_delta
     fx = decision.fx or known.fx
     if call.currency == wallet.currency_id or fx is None or fx.rate is None or fx.played != call.currency:
         return balance
@@ -302,12 +318,13 @@ def _rg_count(
     """Tell the provider, in the call's transaction, what was applied (its running totals) or
     why a bet was refused (its record of RG events)."""
     if decision.posting is not None:
+        bonus_part = abs(decision.bonus_posting.amount) if decision.bonus_posting is not None else 0
         rg.record_money(
             state=known.rg,
             player_id=session.player_id,
             wallet_id=wallet.pk,
             kind=call.kind,
-            amount=abs(decision.posting.amount),
+            amount=abs(decision.posting.amount) + bonus_part,
             at=at,
         )
     elif decision.rg_reason:

@@ -64,15 +64,17 @@ def posting(
     memo: str = "",
     more_legs: tuple[tuple[AccountKey, int], ...] = (),
     fx: tuple[str, int, Decimal | None] | None = None,
+    mode: str | None = None,
 ) -> Posting:
     """What post_transaction writes, unwritten (a money call writes it with its other rows).
-    `fx`: the played currency, amount and rate of a call played in another currency."""
+    `fx`: the played currency, amount and rate of a call played in another currency. `mode`:
+    the transaction's, when not the wallet's (bonus money is played as real money)."""
     if sum(amount for _, amount in more_legs):
         raise ValueError("the further legs of a posting must sum to zero")
     fx_currency, fx_amount, fx_rate = fx or (None, None, None)
     ledger = LedgerTransaction(
         kind=kind,
-        mode=wallet.mode,
+        mode=mode or wallet.mode,
         currency_id=wallet.currency_id,
         wallet=wallet,
         aggregator=aggregator,
@@ -91,7 +93,11 @@ def posting(
 def post_transaction(**fields) -> LedgerTransaction:
     """Write one balanced ledger transaction (the arguments of posting()): `amount` on the
     (locked) wallet, its opposite on the house account, and move the cached balance with it."""
-    entry = posting(**fields)
+    return write_posting(posting(**fields))
+
+
+def write_posting(entry: Posting) -> LedgerTransaction:
+    """Write a Posting (its wallet locked) in one statement; see post_transaction."""
     ctes, params = posting_ctes(entry)
     with rows.cursor() as cursor:
         # Only our own SQL fragments are joined here; every value is a parameter.

@@ -156,6 +156,15 @@ def jackpot_contributions(call: MoneyCall, debit: int, jackpots: list[JackpotTer
     return shares
 
 
+@dataclass(frozen=True, kw_only=True)
+class BonusState:
+    """A player's active bonus, read (and its bonus wallet locked, after the cash wallet) by
+    calls.py when the cash wallet has one. Bets use cash first, then this wallet's money."""
+
+    bonus_id: int
+    wallet: Wallet  # the bonus wallet, locked
+
+
 class Known:
     """What a call reads under the wallet lock: the records of the transactions it names (its
     own, when it is a resend; the one a rollback or a Hub88 win names) with the rollbacks that
@@ -172,6 +181,7 @@ class Known:
         at: datetime | None = None,
         fx: FxQuote | None = None,
         jackpots: list[JackpotTerms] | None = None,
+        bonus: BonusState | None = None,
     ):
         self.records = records
         self.rounds = rounds
@@ -182,6 +192,8 @@ class Known:
         self.fx = fx
         # Real-money bets and jackpot wins: the active jackpots of the call's game.
         self.jackpots = jackpots or []
+        # Real play of a player with an active bonus: the bonus and its (locked) wallet.
+        self.bonus = bonus
 
     def record(self, external_id: str) -> AggregatorTransaction | None:
         return next((r for r in self.records if r.external_id == external_id), None)
@@ -223,6 +235,7 @@ class RoundChange:
     rolled_back_bets: int = 0
     bet_total: int = 0
     win_total: int = 0
+    bonus_stake: int = 0
 
 
 @dataclass
@@ -245,6 +258,13 @@ class Decision:
     fx: FxQuote | None = None
     # A bet's contributions to jackpots: (jackpot id, minor units), posted after the bet.
     jackpot_contributions: list[tuple[int, int]] = field(default_factory=list)
+    # Bonus money (docs/money.md): the call's second ledger transaction, on the bonus wallet
+    # (`posting` is then the cash wallet's; or, with no cash part, `posting` is the bonus one);
+    # the part on the bonus wallet (positive) and its signed change; what the bet wagers.
+    bonus_posting: Posting | None = None
+    bonus_amount: int = 0
+    bonus_delta: int = 0
+    wagered: int = 0
 
 
 def decide(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -282,22 +302,68 @@ def _bet(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         rg_refusal = known.rg.bet_refusal(amount=debit, at=known.at)
         if rg_refusal is not None:
             raise _refuse(rg_refusal.code, rg_refusal.message, rg_reason=rg_refusal.rg_reason)
-    if wallet.balance < debit:
+    # Cash first, then bonus money (played in the wallet's own currency only).
+    bonus = known.bonus if fx is None else None
+    if wallet.balance + (bonus.wallet.balance if bonus is not None else 0) < debit:
         raise _refuse(ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds")
+    cash = min(wallet.balance, debit)
+    from_bonus = debit - cash
 
     round_, change = _round_for(
-        call, session, wallet, round_, RoundChange(call.round_closed, live_bets=1, bet_total=debit), fx
+        call,
+        session,
+        wallet,
+        round_,
+        RoundChange(call.round_closed, live_bets=1, bet_total=debit, bonus_stake=from_bonus),
+        fx,
+    )
+    cash_posting = (
+        _posting(call, wallet, LedgerTransaction.Kind.BET, -cash, round_, fx=fx, played=-played) if cash else None
+    )
+    bonus_posting = (
+        _bonus_posting(call, wallet, bonus, LedgerTransaction.Kind.BET, -from_bonus, round_)
+        if bonus is not None and from_bonus
+        else None
     )
     return Decision(
         outcome=Outcome.APPLIED if debit else Outcome.NO_OP,
         round=round_,
         round_change=change,
-        posting=_posting(call, wallet, LedgerTransaction.Kind.BET, -debit, round_, fx=fx, played=-played)
-        if debit
-        else None,
+        posting=cash_posting or bonus_posting,
+        bonus_posting=bonus_posting if cash_posting else None,
+        bonus_amount=from_bonus,
+        bonus_delta=-from_bonus,
+        wagered=debit if bonus is not None else 0,
         fx=fx,
         jackpot_contributions=jackpot_contributions(call, debit, known.jackpots),
     )
+
+
+def _bonus_posting(
+    call: MoneyCall, wallet: Wallet, bonus: BonusState, kind: str, amount: int, round_: GameRound | None
+) -> Posting:
+    """`amount` on the player's bonus wallet against the same game account as their cash: real
+    money play, reported as such (the ledger transaction's mode is real)."""
+    return posting(
+        kind=kind,
+        wallet=bonus.wallet,
+        counter=game_account_key(call.aggregator, wallet),
+        amount=amount,
+        aggregator=call.aggregator,
+        round_=round_,
+        reference=call.transaction_id,
+        memo="bonus money",
+        mode=wallet.mode,
+    )
+
+
+def bonus_share(amount: int, round_: GameRound | None) -> int:
+    """The part of a win that goes back to the bonus: its round's bonus stake over its bets,
+    half-even in minor units."""
+    if round_ is None or round_.bonus_stake <= 0 or round_.bet_total <= 0:
+        return 0
+    share = Decimal(amount) * round_.bonus_stake / round_.bet_total
+    return min(amount, int(share.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)))
 
 
 def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) -> Decision:
@@ -323,15 +389,30 @@ def _win(call: MoneyCall, session: GameSession, wallet: Wallet, known: Known) ->
         jackpot = None
         wins_without_bet = _check_risk_limits(call, wallet, known, amount)
 
-    _check_balance_room(wallet, amount)
+    # A cash win of a round staked partly with bonus money goes back to the bonus in proportion.
+    bonus = known.bonus if fx is None and call.spin_type == SpinType.CASH else None
+    to_bonus = bonus_share(amount, round_) if bonus is not None else 0
+    cash = amount - to_bonus
+    _check_balance_room(wallet, cash)
     round_, change = _round_for(call, session, wallet, round_, RoundChange(call.round_closed, win_total=amount), fx)
+    cash_posting = (
+        _posting(call, wallet, win_kind(call.spin_type), cash, round_, fx=fx, played=played, jackpot=jackpot)
+        if cash
+        else None
+    )
+    bonus_posting = (
+        _bonus_posting(call, wallet, bonus, LedgerTransaction.Kind.WIN, to_bonus, round_)
+        if bonus is not None and to_bonus
+        else None
+    )
     return Decision(
         outcome=Outcome.APPLIED if amount else Outcome.NO_OP,
         round=round_,
         round_change=change,
-        posting=_posting(call, wallet, win_kind(call.spin_type), amount, round_, fx=fx, played=played, jackpot=jackpot)
-        if amount
-        else None,
+        posting=cash_posting or bonus_posting,
+        bonus_posting=bonus_posting if cash_posting else None,
+        bonus_amount=to_bonus,
+        bonus_delta=to_bonus,
         wins_without_bet=wins_without_bet,
         fx=fx,
     )
@@ -443,24 +524,38 @@ def _rollback(call: MoneyCall, session: GameSession, wallet: Wallet, known: Know
 
     played = (target.amount or 0) if target.ledger_transaction_id else 0  # a free bet debited nothing
     refund = fx.to_wallet(played) if fx is not None else played
-    _check_balance_room(wallet, refund)
-    change = RoundChange(call.round_closed, live_bets=-1, rolled_back_bets=1, bet_total=-refund)
+    # What the bet took from the bonus goes back to it while it is active; once the bonus was
+    # converted (or forfeited), to cash.
+    bonus = known.bonus
+    to_bonus = min(target.bonus_amount, refund) if bonus is not None else 0
+    cash = refund - to_bonus
+    _check_balance_room(wallet, cash)
+    change = RoundChange(
+        call.round_closed,
+        live_bets=-1,
+        rolled_back_bets=1,
+        bet_total=-refund,
+        bonus_stake=-min(target.bonus_amount, refund),
+    )
+    memo = f"rollback of {target.external_id}"
+    cash_posting = (
+        _posting(call, wallet, LedgerTransaction.Kind.ROLLBACK, cash, round_, memo=memo, fx=fx, played=played)
+        if cash
+        else None
+    )
+    bonus_posting = (
+        _bonus_posting(call, wallet, bonus, LedgerTransaction.Kind.ROLLBACK, to_bonus, round_)
+        if bonus is not None and to_bonus
+        else None
+    )
     return Decision(
         outcome=Outcome.APPLIED if refund else Outcome.NO_OP,
         round=round_,
         round_change=change if round_ is not None else None,
-        posting=_posting(
-            call,
-            wallet,
-            LedgerTransaction.Kind.ROLLBACK,
-            refund,
-            round_,
-            memo=f"rollback of {target.external_id}",
-            fx=fx,
-            played=played,
-        )
-        if refund
-        else None,
+        posting=cash_posting or bonus_posting,
+        bonus_posting=bonus_posting if cash_posting else None,
+        bonus_amount=to_bonus,
+        bonus_delta=to_bonus,
         fx=fx,
     )
 
@@ -546,6 +641,7 @@ def _round_for(
         rolled_back_bets=change.rolled_back_bets,
         bet_total=change.bet_total,
         win_total=change.win_total,
+        bonus_stake=change.bonus_stake,
         fx_currency_id=fx.played if fx is not None else None,
         fx_rate=fx.rate if fx is not None else None,
     )

@@ -38,6 +38,11 @@ def _staff_post(
             wallet = lock_wallet(wallet_id)
             if wallet.mode != Mode.REAL:
                 raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
+            if kind == LedgerTransaction.Kind.WITHDRAWAL and wallet.has_bonus:
+                # Bonus money is not the player's until wagered (wallet/services/bonus.py).
+                raise WalletError(
+                    ErrorCode.VALIDATION_ERROR, "the player's bonus is not wagered yet: no withdrawal until it is"
+                )
             if wallet.balance + amount < 0:
                 raise WalletError(
                     ErrorCode.INSUFFICIENT_FUNDS,
