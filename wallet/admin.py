@@ -2,10 +2,12 @@
 wallet services (so they are ledger transactions with the staff member and reason on them)."""
 
 from datetime import timedelta
+from decimal import Decimal
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -16,10 +18,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from casino.admin import PlayerAdmin
 from casino.models import Mode, Player
+from casino.money import InexactAmount, to_minor_units
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import (
     AggregatorTransaction,
+    Bonus,
     FxPair,
     FxRate,
     GameRound,
@@ -32,6 +36,7 @@ from wallet.models import (
 )
 from wallet.selectors import house_account_balance, stale_rounds
 from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
+from wallet.services.bonus import bonus_forfeit, bonus_grant
 
 MONEY_OPERATIONS = {"deposit": wallet_deposit, "withdrawal": wallet_withdraw, "adjustment": wallet_adjust}
 
@@ -325,3 +330,81 @@ class JackpotAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # its pool's ledger keeps pointing at it: deactivate instead
+
+
+# --- Bonus money (docs/money.md) -------------------------------------------------------------
+
+
+class BonusGrantForm(forms.ModelForm):
+    """A grant as staff enter it: the amount in major units of the wallet's currency."""
+
+    amount_major = forms.DecimalField(label="amount", min_value=Decimal("0"), help_text="Major units: 20.00")
+    wagering_multiple = forms.IntegerField(min_value=0, initial=30, help_text="Bets to place: amount x this.")
+
+    class Meta:
+        model = Bonus
+        fields = ["cash_wallet"]
+
+    def clean(self):
+        data = super().clean()
+        wallet, value = data.get("cash_wallet"), data.get("amount_major")
+        if wallet is not None and value is not None:
+            try:
+                data["amount"] = to_minor_units(value, exponent=wallet.currency.exponent)
+            except InexactAmount as exc:
+                self.add_error("amount_major", str(exc))
+        return data
+
+
+@admin.register(Bonus)
+class BonusAdmin(admin.ModelAdmin):
+    """Bonuses: granted here (through wallet/services/bonus.py), converted by wagering, or forfeited."""
+
+    list_display = ["created_at", "cash_wallet", "amount_display", "wagered_display", "status", "closed_at"]
+    list_filter = ["status"]
+    search_fields = ["cash_wallet__player__external_id"]
+    list_select_related = ["cash_wallet__player", "cash_wallet__currency"]
+    raw_id_fields = ["cash_wallet"]
+    actions = ["forfeit"]
+    form = BonusGrantForm
+
+    @admin.display(description="amount")
+    def amount_display(self, bonus):
+        return bonus.cash_wallet.currency.format(bonus.amount)
+
+    @admin.display(description="wagered / required")
+    def wagered_display(self, bonus):
+        currency = bonus.cash_wallet.currency
+        return f"{currency.format(bonus.wagered)} / {currency.format(bonus.wagering_required)}"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Bonus._meta.fields] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            # Adding one calls a service that opens its own transaction(s) (durable; for free spins
+            # a network call in between): never inside the admin's own atomic block.
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            grant = bonus_grant(
+                wallet_id=data["cash_wallet"].pk,
+                amount=data["amount"],
+                wagering_multiple=data["wagering_multiple"],
+                by=request.user,
+            )
+        except WalletError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = grant.pk
+
+    @admin.action(description="Forfeit the selected bonuses (what is left goes back to the house)")
+    def forfeit(self, request, queryset):
+        for bonus in queryset.filter(status=Bonus.Status.ACTIVE):
+            bonus_forfeit(bonus_id=bonus.pk, by=request.user)
+        messages.success(request, "Forfeited.")

@@ -65,3 +65,21 @@ def test_a_report_asked_backwards_says_so(admin_client, db):
 
     assert page.status_code == 200
     assert "the report ends before it starts" in page.content.decode()
+
+
+def test_staff_grant_a_bonus_in_major_units_and_forfeit_it(admin_client, player):
+    from wallet.models import Bonus, Wallet
+
+    cash = Wallet.objects.get(player=player, mode="real")
+    response = admin_client.post(
+        "/admin/wallet/bonus/add/", {"cash_wallet": cash.pk, "amount_major": "20.00", "wagering_multiple": "30"}
+    )
+    assert response.status_code == 302, response.content[:3000]
+    bonus = Bonus.objects.get()
+    assert (bonus.amount, bonus.wagering_required, bonus.created_by.username) == (2000, 60_000, "admin")
+    assert "20.00 EUR" in admin_client.get("/admin/wallet/bonus/").content.decode()
+
+    admin_client.post("/admin/wallet/bonus/", {"action": "forfeit", "_selected_action": [bonus.pk]})
+
+    bonus.refresh_from_db()
+    assert bonus.status == Bonus.Status.FORFEITED

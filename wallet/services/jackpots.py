@@ -105,16 +105,16 @@ def jackpot_contributions_reverse(
         house_account__kind=HouseAccount.Kind.JACKPOT,
     ).select_related("house_account", "transaction")
     for entry in contributions:
+        jackpot_id = entry.house_account.jackpot_id if entry.house_account is not None else None
+        assert jackpot_id is not None  # the filter above: a jackpot account's leg
         post_house_transfer(
             kind=LedgerTransaction.Kind.JACKPOT_CONTRIBUTION,
             wallet=wallet,
-            source=jackpot_account_key(
-                jackpot_id=entry.house_account.jackpot_id, currency=wallet.currency_id, mode=wallet.mode
-            ),
+            source=jackpot_account_key(jackpot_id=jackpot_id, currency=wallet.currency_id, mode=wallet.mode),
             target=game_account_key(aggregator, wallet),
             amount=entry.amount,
             aggregator=aggregator,
             round_=entry.transaction.round,
             reference=reference,
-            memo=f"reversal of jackpot {entry.house_account.jackpot_id} contribution of {bet_reference}",
+            memo=f"reversal of jackpot {jackpot_id} contribution of {bet_reference}",
         )
