@@ -268,6 +268,9 @@ class PlayerDay(models.Model):
     game_code = models.CharField(max_length=128)
     currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+", db_index=False)
     player_id = models.BigIntegerField()
+    # The game's provider, as on its DailyFigures row: a report by provider counts its players
+    # from these rows alone, without joining the figures.
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
         constraints = [

@@ -91,21 +91,11 @@ def report_rows(query: ReportQuery, *, players: bool = True) -> list[ReportRow]:
         " SUM(f.turnover - f.wins - f.bonus_cost - f.jackpot_contributions)"
     )
     figures_sql = f"SELECT {dims}, {sums}{_FROM} WHERE {where} GROUP BY {group_by} ORDER BY {group_by}"  # noqa: S608
-    if "provider" in groups or query.provider_id is not None:
-        # The provider is the figures row's: join the player rows to it.
-        source = (
-            f" FROM {PlayerDay._meta.db_table} pd"
-            f" JOIN {DailyFigures._meta.db_table} f USING (day, aggregator_id, game_code, currency_id)"
-            " LEFT JOIN games_provider pr ON pr.id = f.provider_id"
-        )
-        player = "pd.player_id"
-    else:
-        # Every other dimension is on the player rows themselves (read by their unique index).
-        source = f" FROM {PlayerDay._meta.db_table} f"
-        player = "f.player_id"
+    # Every dimension and filter is on the player-day rows themselves: no join to the figures.
     players_sql = (
-        f"SELECT {dims}, COUNT(DISTINCT {player}){source}"  # noqa: S608
-        f" JOIN casino_aggregator a ON a.id = f.aggregator_id WHERE {where} GROUP BY {group_by}"
+        f"SELECT {dims}, COUNT(DISTINCT f.player_id) FROM {PlayerDay._meta.db_table} f"  # noqa: S608
+        " JOIN casino_aggregator a ON a.id = f.aggregator_id LEFT JOIN games_provider pr ON pr.id = f.provider_id"
+        f" WHERE {where} GROUP BY {group_by}"
     )
     with connection.cursor() as cursor:
         cursor.execute(figures_sql, params)

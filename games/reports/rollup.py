@@ -86,8 +86,8 @@ WITH txn AS (
     LEFT JOIN {TABLES["game"]} lg ON lg.aggregator_id = r.aggregator_id AND lg.code = r.game_code
     LEFT JOIN {TABLES["game"]} cg ON cg.id = COALESCE(gl.game_id, lg.id)
 ), new_players AS (
-    INSERT INTO {TABLES["players"]} ({KEY}, player_id)
-    SELECT DISTINCT {KEY}, player_id FROM batch
+    INSERT INTO {TABLES["players"]} ({KEY}, player_id, provider_id)
+    SELECT DISTINCT ON ({KEY}, player_id) {KEY}, player_id, provider_id FROM batch
     ON CONFLICT DO NOTHING
     RETURNING {KEY}
 ), players AS (

@@ -141,6 +141,7 @@ class NativeWinRequest(NativeMoneyRequest):
 
 class NativeRollbackRequest(NativeMoneyRequest):
     rollback_transaction_id = ExactTextField(max_length=128, help_text="The bet this rollback cancels.")
+    free_spins_id = None  # a rollback names its bet, which carries its grant
     round_id = ExactTextField(max_length=128, required=False, default="")
     game_id = ExactTextField(max_length=128, required=False, default="")
     amount = StrictAmountField(
