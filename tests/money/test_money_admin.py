@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from games.reports.rollup import rollup_ledger
@@ -83,3 +84,22 @@ def test_staff_grant_a_bonus_in_major_units_and_forfeit_it(admin_client, player)
 
     bonus.refresh_from_db()
     assert bonus.status == Bonus.Status.FORFEITED
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/wallet/fxpair/",
+        "/admin/wallet/fxrate/",
+        "/admin/wallet/fxrate/add/",
+        "/admin/wallet/jackpot/",
+        "/admin/wallet/bonus/",
+        "/admin/wallet/bonus/add/",
+        "/admin/games/dailyfigures/",
+        "/admin/games/providercontract/",
+        "/admin/games/freespingrant/",
+        "/admin/games/freespingrant/add/",
+    ],
+)
+def test_every_new_admin_page_opens(admin_client, page):
+    assert admin_client.get(page).status_code == 200
