@@ -17,7 +17,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from casino.environment import PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
+from casino.environment import LOCAL, PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -310,8 +310,8 @@ RG_REGISTERS = env.json("RG_REGISTERS", default={})
 RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
 
 # Currency conversion (docs/money.md): the rate feed, fetched every FX_FEED_INTERVAL_SECONDS
-# by beat; empty: rates are entered by staff only.
-FX_FEED_URL = env("FX_FEED_URL", default="")
+# by beat; empty: rates are entered by staff only. `make run` (local) reads the sandbox's feed.
+FX_FEED_URL = env("FX_FEED_URL", default="http://127.0.0.1:8100/fx/rates" if CASINO_ENV == LOCAL else "")
 FX_FEED_INTERVAL_SECONDS = env.int("FX_FEED_INTERVAL_SECONDS", default=300)
 
 # The finance reports' daily rollup (docs/money.md) catches up with the ledger this often.
