@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino.models import Currency, Player
@@ -18,8 +20,17 @@ class CurrencyAdmin(SimpleHistoryAdmin):
 # does not import the wallet app.
 @admin.register(Player)
 class PlayerAdmin(SimpleHistoryAdmin):
-    list_display = ["external_id", "status", "country", "kyc_status", "created_at"]
+    list_display = ["external_id", "email", "status", "country", "kyc_status", "created_at", "player_page"]
     list_filter = ["status", "kyc_status", "country"]
-    search_fields = ["external_id"]
+    search_fields = ["external_id", "email"]
     readonly_fields = ["created_at"]
     history_list_display = ["status", "kyc_status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Aggregators know the player by this id: changing it would orphan every session and
+        # call they hold. Set once, at creation.
+        return ["external_id", *self.readonly_fields] if obj else self.readonly_fields
+
+    @admin.display(description="")
+    def player_page(self, player):
+        return format_html('<a href="{}">player page</a>', reverse("admin:player_page", args=[player.pk]))

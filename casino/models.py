@@ -52,6 +52,8 @@ class Player(models.Model):
 
     # The operator's own player id: what aggregators send as `player_id`.
     external_id = models.CharField("player id", max_length=64, unique=True)
+    # Support finds a player by it (the player page's search); stored lower-case.
+    email = models.EmailField(blank=True, default="", db_default="", db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
     kyc_status = models.CharField("KYC status", max_length=16, choices=KycStatus.choices, default=KycStatus.NONE)
@@ -68,6 +70,10 @@ class Player(models.Model):
 
     def __str__(self) -> str:
         return self.external_id
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
 
 
 # --- Aggregators and game sessions ------------------------------------------------------------

@@ -8,9 +8,11 @@ the lower layers ask through this module:
 - `player_may_play(player)` (casino/rules.py), asked by a launch and by every bet, adds the
   provider's `play_refusal`: cool-off, self-exclusion, external registers, session time.
 - The wallet's money calls read the player's RG state for the wallet **under the wallet lock**
-  (`bet_state`), hand it to the pure rules (`RgBetState.bet_refusal`), and, in the same
-  transaction, tell the provider what was applied (`record_money`) so its running totals stay
-  exact without summing history.
+  (a bet sends `bet_state_query`'s statement in the lock's own round trip and builds the state
+  with `bet_state_from`), hand it to the pure rules (`RgBetState.bet_refusal`), and add what
+  was applied to the running totals in the call's one write statement (`money_statement`, a
+  data-modifying statement the wallet sends as one more CTE), so the totals stay exact without
+  summing history and responsible gaming adds no round trip to a bet.
 - Staff deposits ask `deposit_refusal`.
 
 Without a registered provider (an installation without the compliance app) nothing is refused.
@@ -63,21 +65,41 @@ class ResponsibleGaming(Protocol):
         """Why the player may not play at all now (launch and bet), or None."""
         ...
 
+    def bet_state_query(self, *, session_token: str, aggregator_id: int, at: datetime) -> tuple[str, list]:
+        """The statement (SQL with %s placeholders, and its parameters) that reads the RG state of
+        an aggregator's session's player, for the wallet to send in its lock's round trip: it
+        runs once the wallet lock is granted. It returns no rows unless the session is real money
+        of a player with RG state, so it costs other players next to nothing."""
+        ...
+
+    def bet_state_from(
+        self, found: list[tuple], *, currency: str, at: datetime, session_started_at: datetime | None = None
+    ) -> RgBetState:
+        """The RgBetState of bet_state_query's rows. `session_started_at`: the start of the
+        player's playing session (GameSession.play_started_at, casino/playing.py), which the
+        session-time limit counts from."""
+        ...
+
     def bet_state(
         self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
     ) -> RgBetState | None:
-        """The player's RG state for this wallet; called under the wallet's lock, only for a
-        player with RG state (Player.has_rg_state). None: no limit applies. `session_started_at`:
-        the start of the player's playing session (GameSession.play_started_at, casino/playing.py),
-        which the session-time limit counts from."""
+        """The same state read on its own (one statement), for a caller that holds the wallet lock
+        already. None: no limit applies."""
+        ...
+
+    def money_statement(
+        self, *, player_id: int, currency: str, kind: str, amount: int, at: datetime
+    ) -> tuple[str, list]:
+        """A data-modifying statement (SQL with %s placeholders, no RETURNING, and its parameters)
+        counting an applied bet, win or rollback (refund) of `amount` in the running totals. The
+        wallet sends it as one CTE of the call's write statement, under the wallet lock."""
         ...
 
     def record_money(
         self, *, state: RgBetState | None, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime
     ) -> None:
-        """Count an applied bet, win, rollback (refund) or deposit in the running totals, in the
-        call's transaction (the wallet lock is still held). `state`: what bet_state read, if it
-        was read (a win or a rollback does not read it: counting it needs no limit)."""
+        """Count an applied movement (a staff deposit) in the running totals, in the caller's
+        transaction (the wallet lock is still held). `state`: what bet_state read, if it was."""
         ...
 
     def record_refusal(self, *, player_id: int, kind: str, refusal: RgRefusal, detail: dict) -> None:

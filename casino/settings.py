@@ -15,6 +15,7 @@ With no REDIS_URL the Celery broker is a local folder and the cache a shared fol
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from casino.environment import LOCAL, PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
@@ -59,7 +60,8 @@ if not FIELD_ENCRYPTION_KEYS:
     )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, whose index is the dashboard and which has the player page (casino/admin_site.py).
+    "casino.apps.BackOfficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +83,8 @@ if CASINO_ENV != PRODUCTION:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    # First: every later middleware's log lines carry the request id (casino/logs.py).
+    "casino.logs.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "casino.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -185,6 +189,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
+# The worker logs through LOGGING (JSON lines with request ids in production), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Security: HTTPS, headers, admin logins ------------------------------------------------
 # In production the app sits behind a TLS-terminating proxy that sets X-Forwarded-Proto (and
@@ -195,7 +201,7 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Load balancers and container health checks probe over plain http from inside.
-    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # A back-office domain is HTTPS-only for good: consent to browsers' preload lists (it
@@ -222,6 +228,11 @@ CONTENT_SECURITY_POLICY = (
 LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Admin sessions end after this long without a request (the session is renewed by each one):
+# an unattended back-office screen does not stay logged in (docs/staff-roles.md).
+SESSION_COOKIE_AGE = env.int("ADMIN_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # How many proxies in front of the app append to X-Forwarded-For (0: the client's address is
 # REMOTE_ADDR). Entries left of the ones our proxies wrote come from the client: never trusted.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -316,18 +327,52 @@ FX_FEED_INTERVAL_SECONDS = env.int("FX_FEED_INTERVAL_SECONDS", default=300)
 
 # The finance reports' daily rollup (docs/money.md) catches up with the ledger this often.
 REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=300)
+# --- Reconciliation (docs/reconciliation.md) -----------------------------------------------
+# Hourly runs cover the last closed hour reaching back this far for late traffic: a discrepancy
+# that heals within it is closed as self-healed by the next run.
+RECONCILIATION_OVERLAP_SECONDS = env.int("RECONCILIATION_OVERLAP_SECONDS", default=3600)
+# Either side of a window, each side is looked up in the other this much further: a transaction
+# near an edge carries a slightly different time on each side.
+RECONCILIATION_EDGE_SECONDS = env.int("RECONCILIATION_EDGE_SECONDS", default=900)
+# Shadow mode waits this long for the money calls a settlement event counts before comparing.
+SETTLEMENT_MATCH_GRACE_SECONDS = env.int("SETTLEMENT_MATCH_GRACE_SECONDS", default=300)
 
 CELERY_BEAT_SCHEDULE = {
     "report-stale-rounds": {"task": "wallet.report_stale_rounds", "schedule": 3600.0},
+    # Five minutes past each hour: the hour just closed, with its late calls in.
+    "reconcile-hourly": {"task": "reconciliation.reconcile_hourly", "schedule": crontab(minute=5)},
+    "settlement-match": {"task": "reconciliation.match_settlements", "schedule": 60.0},
+    "shadow-summaries": {"task": "reconciliation.shadow_summaries", "schedule": crontab(minute=15)},
+    # The dashboard's per-minute rollups (wallet/services/rollups.py).
+    "advance-rollups": {"task": "wallet.advance_rollups", "schedule": 60.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
     "fx-rates-import": {"task": "wallet.import_fx_rates", "schedule": float(FX_FEED_INTERVAL_SECONDS)},
     "report-rollup": {"task": "games.rollup_ledger", "schedule": float(REPORT_ROLLUP_SECONDS)},
     "free-spins-track": {"task": "games.track_free_spins", "schedule": 300.0},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
+    "money-requests-expire": {"task": "wallet.expire_money_requests", "schedule": 300.0},
+    # The audit chain (docs/audit.md): walked, and its head exported, once a day.
+    "audit-verify": {"task": "compliance.verify_audit", "schedule": crontab(minute=10, hour=0)},
+    "audit-head-export": {"task": "compliance.export_audit_head", "schedule": crontab(minute=5, hour=0)},
 }
 
+# --- Staff money operations under four eyes (wallet/services/money_requests.py) ------------
+# Above this amount (minor units, by size) a staff deposit, withdrawal or adjustment waits for a
+# second Finance user's approval; 0 puts every one under four eyes. Per currency, as JSON
+# ({"EUR": 100000}); a currency not named gets FOUR_EYES_DEFAULT_THRESHOLD.
+FOUR_EYES_THRESHOLDS = env.json("FOUR_EYES_THRESHOLDS", default={})
+FOUR_EYES_DEFAULT_THRESHOLD = env.int("FOUR_EYES_DEFAULT_THRESHOLD", default=0)
+# A request not approved within this long expires (beat marks it, an approval refuses it).
+MONEY_REQUEST_TTL_SECONDS = env.int("MONEY_REQUEST_TTL_SECONDS", default=24 * 3600)
+
+# --- Audit log (docs/audit.md) --------------------------------------------------------------
+# Where the daily chain-head export writes audit-head-<date>.json, to be published from there.
+AUDIT_HEAD_EXPORT_DIR = env("AUDIT_HEAD_EXPORT_DIR", default=str(BASE_DIR / "var" / "audit-heads"))
+
 # --- Wallet -----------------------------------------------------------------------------
+# The real wallet a player created in the admin gets (more can be added on the player's page).
+DEFAULT_WALLET_CURRENCY = env("DEFAULT_WALLET_CURRENCY", default="EUR")
 # Play money a demo wallet is topped up to when a demo session opens, in major units.
 DEMO_BALANCE_MAJOR_UNITS = env.int("DEMO_BALANCE_MAJOR_UNITS", default=1000)
 
@@ -339,13 +384,37 @@ SERVER_EMAIL = env("SERVER_EMAIL", default="casino@localhost")
 # How mail leaves: smtp://user:password@host:587 (or smtp+tls://...); the default prints it.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 
+# Production writes one JSON object per line (what log shippers parse); `make run` and tests
+# readable console lines. Both carry the request id and trace id (casino/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json" if IS_PRODUCTION else "console")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "casino.logs.ContextFilter"}},
+    "formatters": {
+        "console": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "console",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- Metrics (casino/metrics.py) -------------------------------------------------------------
+# /metrics answers requests from these networks (CIDR; Prometheus's address) or bearing
+# METRICS_TOKEN (`Authorization: Bearer <token>`); anyone else gets 403. Neither set: nobody
+# but loopback (a local run's own Prometheus).
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Responsible gaming (docs/responsible-gaming.md) ----------------------------------------
 # Limit periods are calendar days, weeks (from Monday) and months in this time zone.

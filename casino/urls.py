@@ -5,12 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from casino import views
 
-admin.site.site_header = "Casino back-office"
-admin.site.site_title = "Casino back-office"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/wallet/", include("wallet.urls")),
+    path("api/v1/settlement/", include("reconciliation.urls")),
     path("api/v1/", include("games.urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.limits_urls")),
     path("api/v1/players/<str:player_id>/rg/", include("compliance.api.exclusion_urls")),
@@ -25,6 +23,9 @@ urlpatterns = [
     ),
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("", views.home, name="home"),
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from compliance import admin_audit  # noqa: F401 - registers the audit log's admin (its own module)
 from compliance.forms import ThrottledAdminAuthenticationForm
 from compliance.models import LoginAttempt, RegisterCheck, RgEvent, RgExclusion, RgLimit
 from compliance.rg.exclusion_services import exclusion_start, exclusion_start_problem

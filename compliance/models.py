@@ -221,3 +221,62 @@ class RegisterCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.player} {self.register}: {self.result}"
+
+
+# --- The audit log (compliance/audit/) ----------------------------------------------------------
+
+
+class AuditRecord(models.Model):
+    """One entry of the append-only audit log: who, when, what object, which fields from -> to,
+    and why. Each carries `hash`, a SHA-256 over its content and the previous record's hash, so
+    a record changed, inserted or removed behind the application's back breaks the chain
+    (`manage.py verify_audit`). The database refuses UPDATE and DELETE (migration 0005).
+    Written by compliance/audit/chain.py only (audit_append), one at a time.
+
+    The actor is kept as an id and a user name, not a foreign key: a record names who acted
+    even after that user is renamed or removed, and its hash never depends on another table."""
+
+    created_at = models.DateTimeField()
+    kind = models.CharField(max_length=64, help_text="What happened, e.g. change.update, auth.login_failed.")
+    actor_id = models.BigIntegerField(null=True, blank=True, help_text="The user's id; empty: the system.")
+    actor = models.CharField(max_length=150, blank=True, help_text="The user name as it was (or as typed).")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model")
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    player = models.CharField(max_length=128, blank=True, help_text="The player's external id, if about one.")
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [before, after]} or what was done.")
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="audit_record_created"),
+            models.Index(fields=["kind", "created_at"], name="audit_record_kind"),
+            models.Index(fields=["player", "created_at"], name="audit_record_player"),
+        ]
+        permissions = [("export_auditrecord", "Can export the audit log and player statements")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} {self.object_repr}".strip()
+
+
+class AuditVerification(models.Model):
+    """One walk of the audit chain (verify_audit, daily from beat): its result for the admin."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    records_checked = models.BigIntegerField(default=0)
+    first_broken_id = models.BigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+    head_id = models.BigIntegerField(null=True, blank=True)
+    head_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M:%S} {'intact' if self.ok else 'BROKEN'}"

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
+from casino import backoffice
 from casino.models import Aggregator, Currency, GameSession
 from casino.services import SKEW_ALERT_SECONDS
 from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, GameLaunch, Provider
@@ -182,7 +183,7 @@ class AggregatorAdmin(SimpleHistoryAdmin):
             f"{run.disabled} disabled{' — ' + run.errors[:200] if run.errors else ''}"
         )
 
-    @admin.action(description="Sync catalog now")
+    @admin.action(description="Sync catalog now", permissions=["change"])
     def sync_catalog_now(self, request, queryset):
         from games.tasks import sync_catalog  # the tasks module imports the catalog service
 
@@ -218,12 +219,19 @@ class AggregatorAdmin(SimpleHistoryAdmin):
 
 @admin.register(GameSession)
 class GameSessionAdmin(SimpleHistoryAdmin):
-    list_display = ["token", "player", "aggregator", "game_code", "currency", "mode", "created_at", "expires_at"]
+    list_display = ["token_masked", "player", "aggregator", "game_code", "currency", "mode", "created_at", "expires_at"]
     list_filter = ["mode", "aggregator", "currency"]
-    search_fields = ["token", "player__external_id", "game_code"]
+    # Support pastes a whole token to find its session; the page never shows it whole.
+    search_fields = ["=token", "player__external_id", "game_code"]
     raw_id_fields = ["player"]
-    readonly_fields = ["token", "created_at", "launched_game"]
+    exclude = ["token"]
+    readonly_fields = ["token_masked", "created_at", "launched_game"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="token")
+    def token_masked(self, session):
+        # A token is a bearer credential for the wallet API: staff see enough to tell two apart.
+        return backoffice.masked(session.token)
 
     @admin.display(description="catalog game")
     def launched_game(self, session):

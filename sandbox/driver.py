@@ -170,6 +170,7 @@ def run(
     report_text=None,
     wait_for_catalog: float = 0.0,
     refresh_games_every: float | None = None,
+    books=None,
 ) -> RunResult:
     """Play `spins` spins for each player (None: until `stop` is set), then ask every balance.
 
@@ -177,6 +178,8 @@ def run(
     tabs and game servers would; a player's own calls are strictly sequential.
     `wait_for_catalog` seconds are granted to a back-office still starting or still syncing
     its catalog; `refresh_games_every` re-reads the games list (long runs: games come and go).
+    `books` (books.Books, or a BooksPoster to a sandbox server) counts every answered real-money
+    call, so the sandbox's report and statements cover this play.
     """
     stop = stop or threading.Event()
     frontend = FrontendClient(target.url, api_key=target.frontend_key, timeout=target.timeout)
@@ -197,6 +200,7 @@ def run(
             games=games,
             launcher=launcher,
             sleep=stop.wait,  # a retry's pause ends at once when the run is stopped
+            books=books,
         )
         for player_id in players
     ]

@@ -60,6 +60,7 @@ class SandboxPlayer:
         games: list[dict],
         launcher=None,
         sleep=time.sleep,
+        books=None,
     ):
         self.player_id = player_id
         self.config = config
@@ -70,6 +71,7 @@ class SandboxPlayer:
         # Tests may open sessions another way (launcher(player_id, game, mode) -> Launch).
         self.launcher = launcher
         self.sleep = sleep
+        self.books = books  # the aggregator's books (books.py): what its report will count
         self.rng = random.Random(f"{config.seed}/{player_id}")
         self.record = PlayerRecord(player_id, config.keep_entries)
         self.session: Session | None = None
@@ -355,6 +357,8 @@ class SandboxPlayer:
             answer = self.wire.money(session.ref, op)
             self.record.latencies.append(answer.latency)
             self.log(op.kind, op=op, answer=None, note="answer lost (simulated timeout)", unseen=answer.brief())
+            # Sent, so counted until the rollback that follows cancels it in the books.
+            self.count_in_books(op, "settled")
             return Answer(None, NO_ANSWER, None, None, answer.latency)
         answer = self.call_with_retries(lambda: self.wire.money(session.ref, op))
         unexpected = expect is not None and answer.code not in expect
@@ -427,8 +431,24 @@ class SandboxPlayer:
         if len(self.record.problems) < 20:
             self.record.problems.append(text[:500])
 
+    def count_in_books(self, op: MoneyOp, status: str) -> None:
+        session = self.session
+        if self.books is None or session is None or session.ref.mode == "demo":
+            return
+        self.books.record(
+            transaction_id=op.transaction_id,
+            kind=op.kind,
+            player_id=session.ref.player_id,
+            round_id=op.round_id,
+            amount=op.amount,
+            currency=session.ref.currency,
+            status=status,
+            reference_id=op.reference_id,
+        )
+
     def book(self, op: MoneyOp, answer: Answer) -> None:
         """Apply an answered call to the sandbox's belief, then compare with the balance we were told."""
+        self.count_in_books(op, "settled" if answer.ok else "refused")
         session, record = self.session, self.record
         demo = session.ref.mode == "demo"
         believed = session.believed if demo else record.believed

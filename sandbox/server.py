@@ -12,6 +12,11 @@
 - GET  /health
 - POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (sandbox/hub88.py)
 - GET  /hub88/play?launch=...   the game page a Hub88 game URL opens
+- GET  /reports/transactions?from=&to=&cursor=&limit=   its report of what it counts (signed)
+- POST /control/reconciliation   seed discrepancies (faults of books.py)
+- POST /control/play            play rounds against the operator, with settlement webhooks
+- POST /control/statement       a statement file (CSV) of a window
+- POST /control/books           what sandbox_play's players counted, into the books
 
 All state lives in one SandboxState in memory, guarded by one lock; a restart starts afresh.
 """
@@ -23,13 +28,17 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from casino.signing import native_signature_matches
 from sandbox import hub88
+from sandbox.books import Books, BooksError
 from sandbox.catalog import default_catalog
 from sandbox.launch import DEFAULT_SKEW_SECONDS, check_launch_query
+from sandbox.rounds import play_rounds
+from sandbox.wire import GameSessionRef
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +82,7 @@ class SandboxState:
     fx_valid_seconds: int = 600
     # Free spins granted by the back-office (POST /free-spins): grant id -> the grant as asked.
     free_spin_grants: dict[str, dict] = field(default_factory=dict)
+    books: Books = field(default_factory=Books, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # --- the rate feed -------------------------------------------------------------------------
@@ -161,6 +171,7 @@ class SandboxState:
             self.counters = dict.fromkeys(self.counters, 0)
             self.hub88_launches = {}
             self.fx_rates, self.fx_valid_seconds = dict(DEFAULT_FX_RATES), 600
+        self.books.reset()
 
     def snapshot(self) -> dict:
         with self.lock:
@@ -169,6 +180,7 @@ class SandboxState:
                 "aliases": dict(self.aliases),
                 "faults": dict(self.faults),
                 "counters": dict(self.counters),
+                "books": self.books.snapshot(),
             }
 
     def find_game(self, code: str) -> dict | None:
@@ -178,6 +190,19 @@ class SandboxState:
                 if game["code"] == code or game["id"] == game_id:
                     return dict(game)
         return None
+
+
+def _window(start, end) -> tuple[float, float]:
+    """An ISO 8601 window (with a zone) as Unix seconds."""
+    moments = []
+    for name, value in (("from", start), ("to", end)):
+        if not isinstance(value, str):
+            raise ControlError(f"{name} is required (ISO 8601)")
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise ControlError(f"{name} needs a time zone")
+        moments.append(moment.timestamp())
+    return moments[0], moments[1]
 
 
 def _validate_game(game) -> None:
@@ -213,6 +238,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif url.path == "/hub88/play":
             status, page = hub88.launch_page(self.state, dict(parse_qsl(url.query)).get("launch", ""))
             self.send_text(status, page, content_type="text/html; charset=utf-8")
+        elif url.path == "/reports/transactions":
+            self.report(url.query)
         elif url.path == "/control/state" and self.from_loopback():
             self.send_json(200, self.state.snapshot())
         elif url.path == "/fx/rates":
@@ -254,10 +281,22 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.state.reset()
             elif path == "/control/fx":
                 self.state.set_fx(rates=body.get("rates"), valid_seconds=body.get("valid_seconds", 600))
+            elif path == "/control/reconciliation":
+                self.state.books.set_faults(body)
+            elif path == "/control/play":
+                self.send_json(200, self.play_rounds(body))
+                return
+            elif path == "/control/statement":
+                start, end = _window(body.get("from"), body.get("to"))
+                self.send_text(200, self.state.books.statement_csv(start, end), content_type="text/csv; charset=utf-8")
+                return
+            elif path == "/control/books":
+                for entry in body.get("entries") or []:
+                    self.state.books.record(**entry)
             else:
                 self.send_json(404, {"error": "not found"})
                 return
-        except (ControlError, TypeError, AttributeError) as exc:
+        except (ControlError, BooksError, TypeError, AttributeError, KeyError, ValueError) as exc:
             self.send_json(400, {"error": str(exc)})
             return
         self.send_json(200, self.state.snapshot())
@@ -318,6 +357,49 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if not native_signature_matches([self.state.secret], timestamp, b"", signature):
             return "signature does not match"
         return ""
+
+    def report(self, query: str):
+        """The aggregator's report: what it counts in [from, to), oldest first, a page a call."""
+        reason = self.catalog_auth_problem()
+        if reason:
+            self.send_json(401, {"error": reason})
+            return
+        params = dict(parse_qsl(query))
+        try:
+            start, end = _window(params.get("from"), params.get("to"))
+            offset = int(params.get("cursor") or 0)
+            limit = min(int(params.get("limit") or 1000), 10_000)
+        except ValueError as exc:
+            self.send_json(400, {"error": str(exc)})
+            return
+        rows = self.state.books.report(start, end)
+        page = rows[offset : offset + limit]
+        following = offset + limit if offset + limit < len(rows) else None
+        self.send_json(200, {"transactions": page, "next_cursor": str(following) if following else None})
+
+    def play_rounds(self, body: dict) -> dict:
+        sessions = [
+            GameSessionRef(
+                player_id=s["player_id"],
+                session_token=s["session_token"],
+                currency=s.get("currency", "EUR"),
+                game_code=s.get("game_code", "sandbox-game"),
+            )
+            for s in body["sessions"]
+        ]
+        if not sessions:
+            raise ControlError("sessions: at least one")
+        result = play_rounds(
+            self.state.books,
+            base_url=body["url"],
+            key_id=self.state.key_id,
+            secret=self.state.secret,
+            sessions=sessions,
+            rounds=int(body.get("rounds", 1)),
+            seed=int(body.get("seed", 1)),
+            run_id=str(body.get("run_id", "")),
+        )
+        return result.as_dict()
 
     def play(self, query: str):
         check = check_launch_query(

@@ -7,20 +7,19 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery, Sum
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from casino import backoffice
 from casino.admin import PlayerAdmin
 from casino.models import Mode, Player
 from casino.money import InexactAmount, to_minor_units
+from wallet.admin_money import money_operation_view
 from wallet.errors import WalletError
-from wallet.forms import MoneyOperationForm
 from wallet.models import (
     AggregatorTransaction,
     Bonus,
@@ -35,10 +34,8 @@ from wallet.models import (
     WinsWithoutBetDay,
 )
 from wallet.selectors import house_account_balance, stale_rounds
-from wallet.services import wallet_adjust, wallet_deposit, wallet_withdraw
+from wallet.services import wallet_open
 from wallet.services.bonus import bonus_forfeit, bonus_grant
-
-MONEY_OPERATIONS = {"deposit": wallet_deposit, "withdrawal": wallet_withdraw, "adjustment": wallet_adjust}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,9 +62,23 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def _currency_of(entry: LedgerEntry):
+    account = entry.wallet or entry.house_account  # exactly one of them (a CHECK constraint)
+    assert account is not None
+    return account.currency
+
+
 class EntryInline(ReadOnlyInline):
     model = LedgerEntry
-    fields = readonly_fields = ("wallet", "house_account", "amount", "balance_after")
+    fields = readonly_fields = ("wallet", "house_account", "amount_display", "balance_after_display")
+
+    @admin.display(description="amount")
+    def amount_display(self, entry):
+        return _currency_of(entry).format(entry.amount)
+
+    @admin.display(description="balance after")
+    def balance_after_display(self, entry):
+        return _currency_of(entry).format(entry.balance_after) if entry.balance_after is not None else "—"
 
 
 @admin.register(Wallet)
@@ -96,43 +107,30 @@ class WalletAdmin(ReadOnlyAdmin):
         return urls + super().get_urls()
 
     def money_view(self, request, wallet_id: int):
-        if not request.user.has_perm("wallet.add_ledgertransaction"):
-            raise PermissionDenied
-        wallet = get_object_or_404(Wallet.objects.select_related("currency", "player"), pk=wallet_id)
-        form = MoneyOperationForm(request.POST or None, exponent=wallet.currency.exponent)
-        if wallet.mode != Mode.REAL:
-            messages.error(request, "Demo wallets hold play money; staff operations apply to real wallets only.")
-        elif request.method == "POST" and form.is_valid():
-            operation = form.cleaned_data["operation"]
-            try:
-                ledger = MONEY_OPERATIONS[operation](
-                    wallet_id=wallet.pk,
-                    amount=form.cleaned_data["amount"],
-                    staff_user=request.user,
-                    memo=form.cleaned_data["memo"],
-                )
-            except WalletError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, f"{operation} recorded as ledger transaction #{ledger.pk}.")
-                return redirect("admin:wallet_wallet_change", wallet.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Money operation on {wallet}",
-            "wallet": wallet,
-            "balance": wallet.currency.format(wallet.balance),
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/wallet/money_operation.html", context)
+        # Deposit / withdraw / adjust: a form, a confirmation, a four-eyes request (admin_money.py).
+        return money_operation_view(self, request, wallet_id)
 
 
 @admin.register(LedgerTransaction)
 class LedgerTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "kind", "mode", "player", "amount_display", "aggregator", "reference", "round"]
+    list_display = [
+        "id",
+        "created_at",
+        "kind",
+        "mode",
+        "player",
+        "amount_display",
+        "balance_display",
+        "memo",
+        "created_by",
+        "aggregator",
+        "reference",
+        "round",
+    ]
     list_filter = ["kind", "mode", "aggregator", "currency", "created_at"]
     search_fields = ["wallet__player__external_id", "reference", "round__external_id"]
-    search_help_text = "Player id, aggregator transaction id or round id."
+    search_help_text = "Ledger transaction number (265 or #265), player id, aggregator transaction id or round id."
+    readonly_fields = ["created_at"]
     list_select_related = ["wallet__player", "wallet__currency", "aggregator", "round"]
     date_hierarchy = "created_at"
     inlines = [EntryInline]
@@ -142,10 +140,28 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
     def player(self, ledger):
         return ledger.wallet.player
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+    def get_search_results(self, request, queryset, search_term):
+        # "#265" in a success message is a ledger transaction's number: find it by that too.
+        number = search_term.strip().removeprefix("#")
+        if number.isdigit() and len(number) < 19:
+            return queryset.filter(pk=int(number)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def _wallet_entry(self, ledger):
+        return ledger.entries.filter(wallet=ledger.wallet_id).first()
+
     @admin.display(description="amount")
     def amount_display(self, ledger):
-        entry = ledger.entries.filter(wallet=ledger.wallet_id).first()
+        entry = self._wallet_entry(ledger)
         return ledger.wallet.currency.format(entry.amount) if entry else "—"
+
+    @admin.display(description="balance after")
+    def balance_display(self, ledger):
+        entry = self._wallet_entry(ledger)
+        return ledger.wallet.currency.format(entry.balance_after) if entry and entry.balance_after is not None else "—"
 
 
 @admin.register(AggregatorTransaction)
@@ -159,20 +175,43 @@ class AggregatorTransactionAdmin(ReadOnlyAdmin):
         "kind",
         "mode",
         "player",
-        "amount",
+        "amount_display",
+        "balance_display",
         "outcome",
         "result_code",
+        "elapsed_ms",
     ]
     list_filter = ["kind", "outcome", "result_code", "mode", "aggregator"]
     search_fields = ["external_id", "reference_id", "wallet__player__external_id", "round__external_id"]
     search_help_text = "Aggregator transaction id, rolled-back id, player id or round id."
-    list_select_related = ["wallet__player", "aggregator"]
+    list_select_related = ["wallet__player", "wallet__currency", "aggregator"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    exclude = ["request", "amount", "balance", "elapsed_us"]
+    readonly_fields = ["created_at", "request_masked", "amount_display", "balance_display", "elapsed_ms"]
 
     @admin.display(description="player")
     def player(self, record):
         return record.wallet.player
+
+    @admin.display(description="amount")
+    def amount_display(self, record):
+        return record.wallet.currency.format(record.amount) if record.amount is not None else "—"
+
+    @admin.display(description="balance answered")
+    def balance_display(self, record):
+        return record.wallet.currency.format(record.balance) if record.balance is not None else "—"
+
+    @admin.display(description="ms")
+    def elapsed_ms(self, record):
+        return f"{record.elapsed_us / 1000:.1f}" if record.elapsed_us is not None else "—"
+
+    @admin.display(description="request (amount in minor units)")
+    def request_masked(self, record):
+        request = dict(record.request)
+        if "session_token" in request:
+            request["session_token"] = backoffice.masked(request["session_token"])
+        return request
 
 
 class StaleRoundFilter(admin.SimpleListFilter):
@@ -189,6 +228,27 @@ class StaleRoundFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RoundCallInline(ReadOnlyInline):
+    """A round's bets, wins and rollbacks, as the aggregator sent them."""
+
+    model = AggregatorTransaction
+    fk_name = "round"
+    fields = readonly_fields = ("created_at", "kind", "external_id", "amount_display", "result_code", "ledger_link")
+    ordering = ["id"]
+    verbose_name_plural = "calls in this round"
+
+    @admin.display(description="amount")
+    def amount_display(self, record):
+        return record.wallet.currency.format(record.amount) if record.amount is not None else "—"
+
+    @admin.display(description="ledger")
+    def ledger_link(self, record):
+        if not record.ledger_transaction_id:
+            return "—"
+        url = reverse("admin:wallet_ledgertransaction_change", args=[record.ledger_transaction_id])
+        return format_html('<a href="{}">#{}</a>', url, record.ledger_transaction_id)
+
+
 @admin.register(GameRound)
 class GameRoundAdmin(ReadOnlyAdmin):
     list_display = [
@@ -199,15 +259,26 @@ class GameRoundAdmin(ReadOnlyAdmin):
         "status",
         "live_bets",
         "rolled_back_bets",
-        "bet_total",
-        "win_total",
+        "bet_total_display",
+        "win_total_display",
         "opened_at",
         "closed_at",
     ]
     list_filter = ["status", StaleRoundFilter, "aggregator"]
     search_fields = ["external_id", "wallet__player__external_id", "game_code"]
-    list_select_related = ["wallet__player", "aggregator"]
+    list_select_related = ["wallet__player", "wallet__currency", "aggregator"]
     date_hierarchy = "opened_at"
+    exclude = ["bet_total", "win_total"]
+    readonly_fields = ["bet_total_display", "win_total_display", "opened_at", "last_activity_at"]
+    inlines = [RoundCallInline]
+
+    @admin.display(description="bets")
+    def bet_total_display(self, round_):
+        return round_.wallet.currency.format(round_.bet_total)
+
+    @admin.display(description="wins")
+    def win_total_display(self, round_):
+        return round_.wallet.currency.format(round_.win_total)
 
     @admin.display(description="player")
     def player(self, round_):
@@ -240,18 +311,24 @@ class WinsWithoutBetDayAdmin(ReadOnlyAdmin):
 
 
 class WalletInline(admin.TabularInline):
+    """The player's wallets; staff may open one (empty: money comes in through the ledger)."""
+
     model = Wallet
-    fields = readonly_fields = ("currency", "mode", "balance_display")
+    fields = ("currency", "mode", "balance_display")
+    readonly_fields = ("balance_display",)
     extra = 0
     can_delete = False
     show_change_link = True
 
     def has_add_permission(self, request, obj=None):
-        return False
+        return request.user.has_perm("casino.change_player")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an existing wallet's currency and mode are what its ledger rows are in
 
     @admin.display(description="balance")
     def balance_display(self, wallet):
-        return wallet.currency.format(wallet.balance)
+        return wallet.currency.format(wallet.balance) if wallet.pk else "—"
 
 
 # A player's page lists their wallets. casino/admin.py registered Player without them (the
@@ -263,6 +340,12 @@ admin.site.unregister(Player)
 @admin.register(Player)
 class PlayerWithWalletsAdmin(PlayerAdmin):
     inlines = [*PlayerAdmin.inlines, WalletInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not Wallet.objects.filter(player=form.instance).exists():
+            # A player created here can play at once: a real wallet in the default currency.
+            wallet_open(player=form.instance, currency=settings.DEFAULT_WALLET_CURRENCY)
 
 
 # --- Currency conversion (docs/money.md) ----------------------------------------------------
@@ -346,7 +429,8 @@ class BonusGrantForm(forms.ModelForm):
         fields = ["cash_wallet"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         wallet, value = data.get("cash_wallet"), data.get("amount_major")
         if wallet is not None and value is not None:
             try:
@@ -387,7 +471,7 @@ class BonusAdmin(admin.ModelAdmin):
         if object_id is None:
             # Adding one calls a service that opens its own transaction(s) (durable; for free spins
             # a network call in between): never inside the admin's own atomic block.
-            return self._changeform_view(request, object_id, form_url, extra_context)
+            return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):

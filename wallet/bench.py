@@ -1,18 +1,21 @@
 """The benchmark's ceiling: the least a wallet call can cost on this machine (`make bench`).
 
 Served only when settings.BENCH_ENDPOINTS is on (env BENCH_ENDPOINTS=1), never in normal runs.
-One request = one transaction with one locked UPDATE and one INSERT, on two tables that the
-bench creates in its own database (CEILING_TABLES): the floor under any real money call, run
-in the same server, behind the same middleware, driven by the same load generator.
+One request = the signature check, then one transaction with one locked UPDATE and one INSERT,
+on two tables that the bench creates in its own database (CEILING_TABLES): the floor under any
+real money call, run in the same server, behind the same middleware, driven by the same load
+generator. The signing secret is the bench's (BENCH_CEILING_SECRET), not read from the database.
 """
 
 import json
+import os
 
 from django.db import connection, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from casino.signing import native_signature_matches
 from wallet import rows
 
 CEILING_TABLES = [
@@ -41,6 +44,15 @@ def create_ceiling_tables(*, accounts: int, balance: int) -> None:
 @csrf_exempt
 @require_POST
 def ceiling(request):
+    # As every money call does (native protocol v1), so the floor includes the HMAC of the body.
+    signed = native_signature_matches(
+        [os.environ.get("BENCH_CEILING_SECRET", "")],
+        request.headers.get("X-Timestamp", ""),
+        request.body,
+        request.headers.get("X-Signature", ""),
+    )
+    if not signed:
+        return JsonResponse({"status": "ERROR", "code": "INVALID_SIGNATURE"}, status=401)
     payload = json.loads(request.body)
     # The money path's cursor (prepared statements on PostgreSQL): the floor is measured with
     # the same tools as the calls it is compared with.

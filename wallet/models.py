@@ -124,7 +124,8 @@ class GameRound(models.Model):
     # wrong choice (a scan of all the aggregator's rows, docs/benchmarks.md) and costs writes.
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)
     external_id = models.CharField("round id", max_length=128)
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="rounds")
+    # Indexed by round_wallet_recent below (the player page reads a wallet's newest rounds).
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="rounds", db_index=False)
     session = models.ForeignKey(GameSession, on_delete=models.PROTECT, null=True, blank=True)
     game_code = models.CharField(max_length=128)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -150,7 +151,12 @@ class GameRound(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["aggregator", "external_id"], name="round_unique_per_aggregator"),
         ]
-        indexes = [models.Index(fields=["status", "last_activity_at"], name="round_open_by_activity")]
+        indexes = [
+            models.Index(fields=["status", "last_activity_at"], name="round_open_by_activity"),
+            # Replaces the foreign key's own index (one index either way on each new round): it
+            # serves the same lookups and gives a wallet's rounds newest first without a sort.
+            models.Index(fields=["wallet", "-id"], name="round_wallet_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.aggregator} round {self.external_id}"
@@ -194,6 +200,10 @@ class LedgerTransaction(models.Model):
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    # Four eyes (MoneyRequest): the second staff member, who approved what created_by requested.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     memo = models.CharField(max_length=255, blank=True)
     # A call played in another currency than the wallet's (docs/money.md): what was played, in
     # the played currency's minor units (signed like the wallet's leg), at which locked rate.
@@ -293,6 +303,12 @@ class AggregatorTransaction(models.Model):
         LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="aggregator_transaction"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    elapsed_us = models.PositiveIntegerField(
+        "time to answer (µs)",
+        null=True,
+        blank=True,
+        help_text="From the request reaching the view to writing this record, lock wait included.",
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -515,3 +531,139 @@ class Bonus(models.Model):
 
     def __str__(self) -> str:
         return f"bonus {self.pk} of {self.cash_wallet} ({self.status})"
+
+
+class MoneyRequest(models.Model):
+    """A staff deposit, withdrawal or adjustment, from the form that asked for it to its ledger
+    transaction (wallet/services/money_requests.py). Above the currency's four-eyes threshold it
+    waits for a second staff member with the approve permission (never the requester); at or
+    below it, it posts at once. `request_key` is the form's own id: a form sent twice (Back, then
+    submit again) finds this row and gets its result instead of a second operation."""
+
+    class Operation(models.TextChoices):
+        DEPOSIT = "deposit"
+        WITHDRAWAL = "withdrawal"
+        ADJUSTMENT = "adjustment", "adjustment (signed)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting for approval"
+        POSTED = "posted", "posted to the ledger"
+        REJECTED = "rejected"
+        EXPIRED = "expired"
+        REFUSED = "refused", "refused when posting (responsible gaming)"
+
+    request_key = models.UUIDField(unique=True, help_text="The id of the form that asked for it.")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="money_requests")
+    operation = models.CharField(max_length=16, choices=Operation.choices)
+    amount = models.BigIntegerField(help_text="Signed minor units: what the wallet's balance moves by.")
+    memo = models.CharField(max_length=255, help_text="Why.")
+    # Where the request came from (e.g. "admin", "reconciliation:discrepancy:42").
+    source = models.CharField(max_length=64, default="admin")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=255, blank=True)
+    ledger_transaction = models.OneToOneField(
+        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="money_request"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("approve_moneyrequest", "Can approve another staff member's money request")]
+        indexes = [models.Index(fields=["status", "expires_at"], name="money_request_open")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="money_request_amount_not_zero"),
+            # The database's own four-eyes guard: whoever decided is not who asked.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="money_request_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="posted", ledger_transaction__isnull=False)
+                | (~models.Q(status="posted") & models.Q(ledger_transaction__isnull=True)),
+                name="money_request_posted_has_ledger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"money request #{self.pk} {self.operation} on {self.wallet}"
+
+
+# --- Rollups for the dashboard (wallet/rollups.py) ---------------------------------------------
+# Kept by a beat task from a watermark, so the dashboard sums a day of minutes instead of a day
+# of ledger rows. Real money only: demo play is left out when they are written.
+
+LATENCY_BUCKETS_MS = (5, 10, 25, 50, 100, 250, 1000)
+
+
+class RollupWatermark(models.Model):
+    """The last row id of `source` (a table) already added to the rollups."""
+
+    source = models.CharField(max_length=64, primary_key=True)
+    last_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.source} up to #{self.last_id}"
+
+
+class MoneyMinute(models.Model):
+    """Real-money game postings of one minute, aggregator and currency (minor units)."""
+
+    minute = models.DateTimeField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    bets = models.BigIntegerField(default=0, help_text="Bets posted.")
+    bet_amount = models.BigIntegerField(default=0)
+    win_amount = models.BigIntegerField(default=0)
+    rollback_amount = models.BigIntegerField(default=0, help_text="Bets refunded by rollbacks.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["minute", "aggregator", "currency"], name="money_minute_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.aggregator_id} {self.currency_id}"
+
+
+class CallMinute(models.Model):
+    """Real-money calls of one minute and aggregator: how many, how many refused, and how many
+    answered within each of LATENCY_BUCKETS_MS (cumulative, like Prometheus's `le`)."""
+
+    minute = models.DateTimeField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+")
+    calls = models.BigIntegerField(default=0)
+    refused = models.BigIntegerField(default=0)
+    timed = models.BigIntegerField(default=0, help_text="Calls with a recorded time.")
+    le_5ms = models.BigIntegerField(default=0)
+    le_10ms = models.BigIntegerField(default=0)
+    le_25ms = models.BigIntegerField(default=0)
+    le_50ms = models.BigIntegerField(default=0)
+    le_100ms = models.BigIntegerField(default=0)
+    le_250ms = models.BigIntegerField(default=0)
+    le_1000ms = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["minute", "aggregator"], name="call_minute_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.aggregator_id}"
+
+
+class ActivePlayerHour(models.Model):
+    """A player who bet real money in this hour (one row per player and hour)."""
+
+    hour = models.DateTimeField()
+    player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "player"], name="active_player_hour_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H}h {self.player_id}"

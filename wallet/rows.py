@@ -19,7 +19,8 @@ from django.db.models import Model
 
 
 class Query(NamedTuple):
-    """A SELECT whose select list is columns(m, a) for each (m, a) in `models`, in that order."""
+    """A SELECT whose select list is columns(m, a) for each (m, a) in `models`, in that order;
+    without models, its rows come back as the tuples read."""
 
     sql: str
     params: list
@@ -87,7 +88,9 @@ def select_in_order(*queries: Query) -> list[list[tuple[Model, ...]]]:
         for query, cursor_ in zip(queries, cursors, strict=True):
             cursor_.execute(query.sql, query.params)
         fetched = [cursor_.fetchall() for cursor_ in cursors]
-    return [_instances(rows, query.models) for rows, query in zip(fetched, queries, strict=True)]
+    return [
+        _instances(rows, query.models) if query.models else rows for rows, query in zip(fetched, queries, strict=True)
+    ]
 
 
 def _instances(rows: list[tuple], models: tuple[tuple[type[Model], str], ...]) -> list[tuple[Model, ...]]:

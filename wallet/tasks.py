@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from wallet.models import AggregatorTransaction
 from wallet.selectors import stale_rounds
+from wallet.services.money_requests import money_requests_expire
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +58,18 @@ def import_fx_rates() -> int:
     from wallet.services.fx import fx_rates_refresh  # services import this module (mail tasks)
 
     return fx_rates_refresh()
+
+
+@shared_task(name="wallet.expire_money_requests")
+def expire_money_requests() -> int:
+    """Pending staff money requests past MONEY_REQUEST_TTL_SECONDS become expired (recorded)."""
+    return money_requests_expire()
+
+
+@shared_task(name="wallet.advance_rollups")
+def advance_rollups() -> dict[str, int]:
+    """Add new ledger rows and call records to the dashboard's rollups (safe twice: the
+    watermark's lock, wallet/services/rollups.py)."""
+    from wallet.services.rollups import rollups_advance
+
+    return rollups_advance()

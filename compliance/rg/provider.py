@@ -14,7 +14,7 @@ from compliance.models import RgEvent, RgLimit
 from compliance.rg.launch import launch_refusal
 from compliance.rg.playing import minutes_in_force
 from compliance.rg.state import RgState
-from compliance.rg.totals import state_read, totals_add
+from compliance.rg.totals import session_state_query, state_from, state_read, totals_add, totals_upsert
 from compliance.services import rg_event_record
 from wallet.models import Wallet
 
@@ -29,14 +29,27 @@ class ComplianceResponsibleGaming:
         """A new session: cool-off, self-exclusion, session time, then the external register (launch.py)."""
         return launch_refusal(player_id=player_id, at=at)
 
+    def bet_state_query(self, *, session_token: str, aggregator_id: int, at: datetime) -> tuple[str, list]:
+        """Limits, the session currency's totals and the exclusions in force (totals.py), for
+        the wallet to send with its lock; no rows unless the session's player has RG state.
+        Never the external register: no HTTP call under the wallet lock (a launch asked it)."""
+        return session_state_query(session_token=session_token, aggregator_id=aggregator_id, at=at)
+
+    def bet_state_from(
+        self, found: list[tuple], *, currency: str, at: datetime, session_started_at: datetime | None = None
+    ) -> RgBetState:
+        return state_from(found, currency=currency, at=at, session_started_at=session_started_at)
+
     def bet_state(
         self, *, player_id: int, wallet_id: int, currency: str, at: datetime, session_started_at: datetime | None = None
     ) -> RgBetState | None:
-        """One query (limits, this currency's totals, the exclusions in force: totals.py); called
-        under the wallet lock, only for players with RG state (Player.has_rg_state), so the
-        totals it reads are exact. Never the external register: no HTTP call under the wallet
-        lock (a launch asked it)."""
+        """The same read as bet_state_query's, by player, in a statement of its own."""
         return state_read(player_id=player_id, currency=currency, at=at, session_started_at=session_started_at)
+
+    def money_statement(
+        self, *, player_id: int, currency: str, kind: str, amount: int, at: datetime
+    ) -> tuple[str, list]:
+        return totals_upsert(player_id=player_id, currency=currency, kind=kind, amount=amount, at=at)
 
     def record_money(
         self, *, state: RgBetState | None, player_id: int, wallet_id: int, kind: str, amount: int, at: datetime

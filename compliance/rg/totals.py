@@ -13,9 +13,10 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+from casino.models import GameSession, Mode, Player
 from compliance.models import RgExclusion, RgLimit, RgPeriodTotal
 from compliance.rg.exclusions import ExclusionSpan, exclusion_refusal_from
-from compliance.rg.periods import Period, operator_tz, period_start
+from compliance.rg.periods import Period, operator_tz, period_end, period_start
 from compliance.rg.state import LimitRow, RgState, Totals
 from wallet import rows
 
@@ -24,8 +25,26 @@ def _c(model, name: str) -> str:
     return model._meta.get_field(name).column
 
 
+# Whose state a read is for: the first statement of `WITH who AS (...)`, one row (id, currency)
+# or none. By player: the two parameters themselves. By session (a bet, sent with the wallet
+# lock, before the player is known): the session's player and currency, only for real money of
+# a player with RG state, so anyone else's bet costs an index lookup that finds nothing.
+WHO_PLAYER = "SELECT %s::bigint AS id, %s::varchar AS currency"
+
+
 @functools.cache
-def _read_sql() -> str:
+def _who_session() -> str:
+    s_, p_ = functools.partial(_c, GameSession), functools.partial(_c, Player)
+    return (
+        f"SELECT s.{s_('player')} AS id, s.{s_('currency')} AS currency"  # noqa: S608
+        f" FROM {GameSession._meta.db_table} s JOIN {Player._meta.db_table} p ON p.id = s.{s_('player')}"
+        f" WHERE s.{s_('token')} = %s AND s.{s_('aggregator')} = %s AND s.{s_('mode')} = '{Mode.REAL.value}'"
+        f" AND p.{p_('has_rg_state')}"
+    )
+
+
+@functools.cache
+def _read_sql(who: str) -> str:
     lim, tot, exc = RgLimit._meta.db_table, RgPeriodTotal._meta.db_table, RgExclusion._meta.db_table
     l_, t_ = functools.partial(_c, RgLimit), functools.partial(_c, RgPeriodTotal)
     x_ = functools.partial(_c, RgExclusion)
@@ -33,14 +52,15 @@ def _read_sql() -> str:
     # "t" a total, "x" an exclusion in force. Each arm is an equality on an index's leading
     # columns (the exclusions': rg_exclusion_player_end).
     return (
-        f"SELECT 'l', l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"  # noqa: S608
+        f"WITH who AS ({who})"  # noqa: S608
+        f" SELECT 'l', l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"
         f" l.{l_('pending_amount')}, l.{l_('pending_at')}, NULL::bigint, NULL::timestamptz"
-        f" FROM {lim} l WHERE l.{l_('player')} = %s"
+        f" FROM who JOIN {lim} l ON l.{l_('player')} = who.id"
         f" UNION ALL SELECT 't', NULL, t.{t_('period')}, NULL, t.{t_('wagered')}, t.{t_('net_loss')},"
-        f" t.{t_('starts_at')}, t.{t_('deposited')}, NULL FROM {tot} t"
-        f" WHERE t.{t_('player')} = %s AND t.{t_('currency')} = %s AND t.{t_('starts_at')} IN (%s, %s, %s)"
+        f" t.{t_('starts_at')}, t.{t_('deposited')}, NULL FROM who JOIN {tot} t"
+        f" ON t.{t_('player')} = who.id AND t.{t_('currency')} = who.currency AND t.{t_('starts_at')} IN (%s, %s, %s)"
         f" UNION ALL SELECT 'x', x.{x_('kind')}, NULL, NULL, NULL, NULL, x.{x_('starts_at')}, NULL,"
-        f" x.{x_('ends_at')} FROM {exc} x WHERE x.{x_('player')} = %s AND x.{x_('starts_at')} <= %s"
+        f" x.{x_('ends_at')} FROM who JOIN {exc} x ON x.{x_('player')} = who.id AND x.{x_('starts_at')} <= %s"
         f" AND (x.{x_('ends_at')} IS NULL OR x.{x_('ends_at')} > %s)"
     )
 
@@ -60,16 +80,33 @@ def _upsert_sql() -> str:
     )
 
 
+# The last answer of current_starts, with the day it holds for: a money call asks it up to three
+# times, and every call of the day gets the same starts (zoneinfo arithmetic costs ~15 us).
+_starts_of_day: tuple[str, datetime, datetime, dict[str, datetime]] | None = None
+
+
 def current_starts(at: datetime) -> dict[str, datetime]:
+    """The starts of the day, week and month current at `at` in the operator's time zone."""
+    global _starts_of_day
     tz = operator_tz()
-    return {period: period_start(period, at, tz) for period in Period}
+    known = _starts_of_day
+    if known is not None and known[0] == tz.key and known[1] <= at < known[2]:
+        return known[3]
+    starts = {period: period_start(period, at, tz) for period in Period}
+    _starts_of_day = (tz.key, starts[Period.DAY], period_end(Period.DAY, starts[Period.DAY], tz), starts)
+    return starts
 
 
 def state_query(*, player_id: int, currency: str, at: datetime) -> tuple[str, list]:
-    """The statement state_read sends, and its parameters: for a caller that sends it in a
-    round trip of its own making (state_from reads its rows)."""
-    starts = current_starts(at)
-    return _read_sql(), [player_id, player_id, currency, *starts.values(), player_id, at, at]
+    """The statement state_read sends, and its parameters."""
+    return _read_sql(WHO_PLAYER), [player_id, currency, *current_starts(at).values(), at, at]
+
+
+def session_state_query(*, session_token: str, aggregator_id: int, at: datetime) -> tuple[str, list]:
+    """The same read for the player of an aggregator's session, for a bet to send in the wallet
+    lock's round trip (it runs once the lock is granted, so it sees the totals the previous
+    holder committed). No rows unless the session is real money of a player with RG state."""
+    return _read_sql(_who_session()), [session_token, aggregator_id, *current_starts(at).values(), at, at]
 
 
 def state_from(
@@ -115,11 +152,19 @@ DELTAS = {
 }
 
 
-def totals_add(*, player_id: int, currency: str, kind: str, amount: int, at: datetime) -> None:
-    """Add an applied movement of `amount` (> 0) to the totals of the periods current at `at`."""
+def totals_upsert(*, player_id: int, currency: str, kind: str, amount: int, at: datetime) -> tuple[str, list]:
+    """The upsert adding an applied movement of `amount` (> 0) to the totals of the periods
+    current at `at`, and its parameters: for a caller that sends it with writes of its own (a
+    money call's one write statement, wallet/services/writes.py)."""
     wagered, net_loss, deposited = (sign * amount for sign in DELTAS[kind])
     params: list = []
     for period, start in current_starts(at).items():
         params += [player_id, currency, start, period.value, wagered, net_loss, deposited]
+    return _upsert_sql(), params
+
+
+def totals_add(*, player_id: int, currency: str, kind: str, amount: int, at: datetime) -> None:
+    """Add an applied movement of `amount` (> 0) to the totals of the periods current at `at`."""
+    sql, params = totals_upsert(player_id=player_id, currency=currency, kind=kind, amount=amount, at=at)
     with rows.cursor() as cursor:
-        cursor.execute(_upsert_sql(), params)
+        cursor.execute(sql, params)

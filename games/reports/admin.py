@@ -190,7 +190,8 @@ class FreeSpinGrantForm(forms.ModelForm):
         fields = ["aggregator", "player", "game_code", "currency", "spins", "expires_at"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         currency, value = data.get("currency"), data.get("bet_value_major")
         if currency is not None and value is not None:
             try:

@@ -12,13 +12,17 @@ from pathlib import Path
 
 class CpuMeter:
     """CPU time used by the server (gunicorn's process group), the database (`postgres`
-    processes), the load generator (this process's finished children: locust) and the rest of
-    the machine (/proc/stat's busy time less those three). A thread samples the processes twice
+    processes: the backends of `database` and the shared background ones, the WAL writer, the
+    checkpointer; not the backends of other databases, which other jobs on a shared machine
+    use), the load generator (this process's finished children: locust) and the rest of the
+    machine (/proc/stat's busy time less those three). A thread samples the processes twice
     a second and adds up each one's growth, so a database backend that ends (persistent
     connections are renewed every DB_CONN_MAX_AGE) loses at most half a second."""
 
-    def __init__(self, server: subprocess.Popen):
+    def __init__(self, server: subprocess.Popen, database: str):
         self.server_group = server.pid
+        self.database = database
+        self.postgres: dict[int, bool] = {}  # pid -> counted (a backend of ours, or a shared process)
         self.seen: dict[int, tuple[str, int]] = {}  # pid -> (part, ticks at the last sample)
         self.ticks = {"server": 0, "database": 0}
         self.lock = threading.Lock()
@@ -40,7 +44,7 @@ class CpuMeter:
                 fields = text.rsplit(")", 1)[1].split()
                 if int(fields[2]) == self.server_group:  # pgrp
                     part = "server"
-                elif comm == "postgres":
+                elif comm == "postgres" and self._ours(pid):
                     part = "database"
                 else:
                     continue
@@ -48,6 +52,18 @@ class CpuMeter:
                 _part, before = self.seen.get(pid, (part, 0))
                 self.ticks[part] += ticks - before
                 self.seen[pid] = (part, ticks)
+
+    def _ours(self, pid: int) -> bool:
+        if pid not in self.postgres:
+            try:
+                title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+            except OSError:
+                title = []
+            # A backend's title: "postgres: 15/main: <user> <database> <client> <state>"; a shared
+            # process's: "postgres: 15/main: walwriter" (or the postmaster's own command line).
+            is_backend = len(title) >= 5 and title[0] == "postgres:" and ("(" in title[4] or title[4] == "[local]")
+            self.postgres[pid] = not is_backend or title[3] == self.database
+        return self.postgres[pid]
 
     def read(self) -> dict:
         self._sample()

@@ -1,9 +1,11 @@
 """Load for `make bench`: an aggregator calling the native wallet protocol v1, signed.
 
 Run by scripts/bench/run.py (locust headless, one process, separate from the server):
-  BENCH_TARGET   "full" (the real wallet endpoints) or "ceiling" (the bare bench endpoint)
+  BENCH_TARGET   "full" (the real wallet endpoints: game rounds), "bets" (pure bets, each in a
+                 round of its own) or "ceiling" (the bare bench endpoint)
   BENCH_PLAYERS  players to spread over (10000), or 1 for the hot-player scenarios
   BENCH_KEY_ID, BENCH_SECRET  the bench aggregator's credentials
+  BENCH_CONNECTIONS_FILE  where the count of TCP connections opened is written at the end
 
 The signature is computed here from the protocol text (docs: PRODUCT.md), not imported from
 the server's code, so the bench also checks that the server follows the published rule.
@@ -17,7 +19,8 @@ import random
 import time
 import uuid
 
-from locust import FastHttpUser, constant, task
+from geventhttpclient.connectionpool import ConnectionPool
+from locust import FastHttpUser, constant, events, task
 
 TARGET = os.environ.get("BENCH_TARGET", "full")
 PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
@@ -30,6 +33,28 @@ P_BET_RESEND = 0.15  # the aggregator did not see our answer and resends the bet
 P_ROLLBACK = 0.12  # the round is cancelled instead of settled
 P_ROLLBACK_RESEND = 0.3
 WIN_AMOUNTS = [0, 0, 0, 50, 100, 200, 1000]  # most spins lose; a win of 0 closes a losing round
+
+
+# TCP connections opened to the server: an aggregator keeps its connections open, so a server
+# that closes one after every answer makes it pay a connect (and the server an accept) per call.
+OPENED = [0]
+_create_socket = ConnectionPool._create_socket
+
+
+def _counted_create_socket(self):
+    OPENED[0] += 1
+    return _create_socket(self)
+
+
+ConnectionPool._create_socket = _counted_create_socket
+
+
+@events.quitting.add_listener
+def _write_connections(environment, **_kwargs):
+    path = os.environ.get("BENCH_CONNECTIONS_FILE")
+    if path:
+        with open(path, "w") as handle:
+            handle.write(str(OPENED[0]))
 
 
 def player_id(n: int) -> str:
@@ -74,12 +99,28 @@ class NativeAggregator(FastHttpUser):
     def play(self):
         if TARGET == "ceiling":
             self.ceiling_call()
+        elif TARGET == "bets":
+            self.pure_bet()
         else:
             self.game_round()
 
     def ceiling_call(self):
         body = {"account": random.randint(1, PLAYERS), "amount": 100, "reference": new_id()}
         self.signed_post("/bench/ceiling", body, "ceiling")
+
+    def pure_bet(self):
+        """What an aggregator's load is mostly made of: signed bets, each its own transaction and round."""
+        n = random.randint(1, PLAYERS)
+        bet = {
+            "player_id": player_id(n),
+            "session_token": session_token(n),
+            "currency": "EUR",
+            "transaction_id": new_id(),
+            "round_id": new_id(),
+            "game_id": "bench-slot",
+            "amount": 100,
+        }
+        self.signed_post("/api/v1/wallet/bet", bet, "bet")
 
     def game_round(self):
         n = random.randint(1, PLAYERS)

@@ -22,3 +22,11 @@ def set_rg_limits() -> None:
             batch_size=5000,
         )
         Player.objects.update(has_rg_state=True)
+
+
+def rg_state(*, on: bool) -> None:
+    """Whether the players' limits are read and counted (Player.has_rg_state), for the rounds
+    of BENCH_ROUNDS after the first: the limits stay, and "full spread" runs without them again."""
+    from casino.models import Player
+
+    Player.objects.update(has_rg_state=on)

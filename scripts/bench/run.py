@@ -20,8 +20,13 @@ Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), B
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
 workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
-BENCH_SCENARIOS (comma list, default all four), BENCH_PROFILE=1 (py-spy records the workers during
+BENCH_SCENARIOS (comma list, default all five), BENCH_ROUNDS (1: the chosen scenarios run this many
+times over, interleaved, each result named "scenario #k"), BENCH_PROFILE=1 (py-spy records the workers during
 the full-spread scenario; flame graph in var/bench/).
+
+The cost of metrics, on demand: BENCH_SCENARIOS="full spread,full spread no metrics,full spread
+metrics again" runs the real mix counting, then with the server restarted with METRICS_ENABLED=0,
+then counting again, and prints with / without (target: within 3 %).
 """
 
 from __future__ import annotations
@@ -57,15 +62,41 @@ DB_NAME = os.environ.get("BENCH_DB", "casino_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+# Pure bets as aggregators send them (issue 15): BET_USERS connections, over BET_PLAYERS players or one.
+BET_USERS = int(os.environ.get("BENCH_BET_USERS", "16"))
+BET_PLAYERS = min(int(os.environ.get("BENCH_BET_PLAYERS", "1000")), PLAYERS - 1)  # the last one: sql's capture
+# name: (target, players, users). Targets: the ceiling endpoint, the game-round mix ("full"),
+# pure bets ("bets"), and the project's own bet statements from a bare psycopg client ("sql").
 SCENARIOS = {
-    "ceiling spread": ("ceiling", PLAYERS),
-    "full spread": ("full", PLAYERS),
-    "ceiling hot": ("ceiling", 1),
-    "full hot": ("full", 1),
+    "ceiling spread": ("ceiling", PLAYERS, USERS),
+    "full spread": ("full", PLAYERS, USERS),
+    "ceiling hot": ("ceiling", 1, USERS),
+    "full hot": ("full", 1, USERS),
+    "bets ceiling spread": ("ceiling", BET_PLAYERS, BET_USERS),
+    "bets sql spread": ("sql", BET_PLAYERS, BET_USERS),
+    "bets spread": ("bets", BET_PLAYERS, BET_USERS),
+    "bets ceiling hot": ("ceiling", 1, BET_USERS),
+    "bets sql hot": ("sql", 1, BET_USERS),
+    "bets hot": ("bets", 1, BET_USERS),
+    # The cost of /metrics on the money path (on demand, not by default): the same mix with the
+    # server counting nothing (METRICS_ENABLED=0), then counting again (target: within 3 %).
+    "full spread no metrics": ("full", PLAYERS, USERS),
+    "full spread metrics again": ("full", PLAYERS, USERS),
     # Last: once set, the limits stay on every player for the rest of the run.
-    "full spread rg": ("full", PLAYERS),
+    "full spread rg": ("full", PLAYERS, USERS),
 }
-CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(SCENARIOS)).split(",") if s.strip()]
+# Scenarios served by a server started with other settings (restarted around them).
+SERVER_ENV = {"full spread no metrics": {"METRICS_ENABLED": "0"}}
+DEFAULT_SCENARIOS = [name for name in SCENARIOS if "metrics" not in name]
+CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
+# The chosen scenarios run this many times over, interleaved ("name #k"): on a shared machine a
+# ratio is trusted only when the pairs of several rounds agree.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1"))
+
+
+def label(name: str, k: int) -> str:
+    return name if ROUNDS == 1 else f"{name} #{k}"
+
 
 KEY_ID = "bench-key"
 SECRET = "bench-signing-secret"  # noqa: S105 - the throwaway bench database's aggregator
@@ -204,15 +235,20 @@ def ledger_totals() -> dict:
 # --- Server and load --------------------------------------------------------------------------
 
 
-def start_server() -> subprocess.Popen:
+def start_server(extra_env: dict | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "BENCH_ENDPOINTS": "1",
+        "BENCH_CEILING_SECRET": SECRET,
         "DEBUG": "0",
         "LOG_LEVEL": "WARNING",
         "DATABASE_URL": f"{PG}/{DB_NAME}",
         "REDIS_URL": REDIS_URL,
+        # Its own metrics folder: gunicorn.conf.py clears this host's files in it at start.
+        "PROMETHEUS_MULTIPROC_DIR": str(OUT / "prometheus"),
+        **(extra_env or {}),
     }
+    (OUT / "prometheus").mkdir(parents=True, exist_ok=True)
     command = [
         str(VENV_BIN / "gunicorn"),
         "casino.wsgi",
@@ -252,13 +288,14 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dict:
+def run_locust(target: str, players: int, users: int, seconds: int, csv_prefix: Path) -> dict:
     env = {
         **os.environ,
         "BENCH_TARGET": target,
         "BENCH_PLAYERS": str(players),
         "BENCH_KEY_ID": KEY_ID,
         "BENCH_SECRET": SECRET,
+        "BENCH_CONNECTIONS_FILE": f"{csv_prefix}.connections",
     }
     command = [
         str(VENV_BIN / "locust"),
@@ -268,9 +305,9 @@ def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dic
         "--host",
         HOST,
         "--users",
-        str(USERS),
+        str(users),
         "--spawn-rate",
-        str(USERS),
+        str(users),
         "--run-time",
         f"{seconds}s",
         "--stop-timeout",
@@ -285,7 +322,38 @@ def run_locust(target: str, players: int, seconds: int, csv_prefix: Path) -> dic
     ]
     with open(f"{csv_prefix}.log", "w") as log_file:
         subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=log_file)  # noqa: S603
-    return read_stats(csv_prefix)
+    stats = read_stats(csv_prefix)
+    opened = Path(f"{csv_prefix}.connections")
+    if opened.exists():
+        stats["http_connections_per_request"] = round(int(opened.read_text()) / max(stats["requests"], 1), 4)
+    return stats
+
+
+def run_sql_client(_target: str, players: int, users: int, seconds: int, prefix: Path) -> dict:
+    """The project's bet statements from a bare psycopg client (scripts/bench/sql_client.py)."""
+    env = {
+        **os.environ,
+        "BENCH_PLAYERS": str(players),
+        "BENCH_CONNECTIONS": str(users),
+        "BENCH_SECONDS": str(seconds),
+        "BENCH_CAPTURE_PLAYER": str(PLAYERS),
+        "BENCH_KEY_ID": KEY_ID,
+        "BENCH_SECRET": SECRET,
+    }
+    out = Path(f"{prefix}.json")
+    script = ROOT / "scripts" / "bench" / "sql_client.py"
+    with open(f"{prefix}.log", "w") as log_file:
+        subprocess.run([sys.executable, str(script), str(out)], cwd=ROOT, env=env, check=True, stderr=log_file)  # noqa: S603
+    return json.loads(out.read_text())
+
+
+def database_sessions() -> int:
+    """Connections PostgreSQL has opened to the bench database so far (pg_stat_database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return int(cursor.fetchone()[0])
 
 
 def read_stats(csv_prefix: Path) -> dict:
@@ -338,40 +406,74 @@ def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
 
 def report(results: dict) -> list[str]:
     lines = [
-        f"{'scenario':<16}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
+        f"{'scenario':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
     ]
     for name, r in results.items():
         lines.append(
-            f"{name:<16}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
+            f"{name:<20}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
             f"{r['errors']:>8}"
         )
     verdicts = []
-    full, rg = results.get("full spread"), results.get("full spread rg")
+    for k in range(1, ROUNDS + 1):
+        verdicts += _verdicts(results, k)
+    lines += [
+        "",
+        f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"
+        f"{'HTTP conn.':>12}{'DB conn.':>10}",
+    ]
+    for name, r in results.items():
+        cpu = r.get("cpu_ms_per_request")
+        if cpu:
+            parts = [cpu["server"], cpu["database"], cpu["load generator"], cpu["other"]]
+            http = r.get("http_connections_per_request")
+            lines.append(
+                f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
+                f"{'-' if http is None else f'{http:.3f}':>12}{r.get('database_connections_per_request', 0):>10.3f}"
+            )
+    return lines + [""] + verdicts
+
+
+def _verdicts(results: dict, k: int) -> list[str]:
+    verdicts = []
+    full, bare, again = (results.get(label(f"full spread{s}", k)) for s in ("", " no metrics", " metrics again"))
+    if full and bare and bare["rps"]:
+        counted = [r["rps"] for r in (full, again) if r]
+        ratio = sum(counted) / len(counted) / bare["rps"]
+        verdicts.append(
+            f"full spread with metrics / without: {ratio:.3f} (mean of {len(counted)} runs with; target >= 0.97): "
+            f"{'MET' if ratio >= 0.97 else 'MISSED'}"
+        )
+    full, rg = results.get(label("full spread", k)), results.get(label("full spread rg", k))
     if full and rg and full["rps"]:
         ratio = rg["rps"] / full["rps"]
         verdicts.append(
-            f"full spread rg / full spread: {ratio:.3f} (target >= 0.95, no errors): "
+            f"{label('full spread rg', k)} / full spread: {ratio:.3f} (target >= 0.95, no errors): "
             f"{'MET' if ratio >= 0.95 and rg['errors'] == 0 else 'MISSED'}"
         )
     for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
-        full, ceiling = results.get(f"full {kind}"), results.get(f"ceiling {kind}")
+        full, ceiling = results.get(label(f"full {kind}", k)), results.get(label(f"ceiling {kind}", k))
         if not (full and ceiling and ceiling["rps"]):
             continue
         ratio = full["rps"] / ceiling["rps"]
         met = ratio >= floor and full["p99"] <= p99_max and full["errors"] == 0
         verdicts.append(
-            f"full {kind} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms, no errors): "
-            f"{'MET' if met else 'MISSED'}"
+            f"{label(f'full {kind}', k)} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms,"
+            f" no errors): {'MET' if met else 'MISSED'}"
         )
-    lines += ["", f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"]
-    for name, r in results.items():
-        cpu = r.get("cpu_ms_per_request")
-        if cpu:
-            parts = [cpu["server"], cpu["database"], cpu["load generator"], cpu["other"]]
-            lines.append(
-                f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
+    # Issue 15: pure bets at 0.8 of the raw-SQL ceiling, p99 <= 30 ms (spread) / 40 ms (hot).
+    for kind, p99_max in (("spread", 30), ("hot", 40)):
+        bets = results.get(label(f"bets {kind}", k))
+        for floor_name in (f"bets ceiling {kind}", f"bets sql {kind}"):
+            floor = results.get(label(floor_name, k))
+            if not (bets and floor and floor["rps"]):
+                continue
+            ratio = bets["rps"] / floor["rps"]
+            met = ratio >= 0.8 and bets["p99"] <= p99_max and bets["errors"] == 0
+            verdicts.append(
+                f"{label(f'bets {kind}', k)} / {floor_name}: {ratio:.2f} (target >= 0.8, p99 <= {p99_max} ms,"
+                f" no errors): {'MET' if met else 'MISSED'}"
             )
-    return lines + [""] + verdicts
+    return verdicts
 
 
 def main() -> int:
@@ -395,31 +497,48 @@ def main() -> int:
     log(f"seeded {PLAYERS} players in {time.monotonic() - started:.0f} s")
 
     server = start_server()
-    meter = CpuMeter(server)
+    meter = CpuMeter(server, DB_NAME)
+    server_env: dict = {}
     results = {}
     try:
         if WARMUP:
-            run_locust("full", PLAYERS, WARMUP, OUT / "warmup")
+            run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup")
             analyze()  # now that the money tables have rows
-        for name in CHOSEN:
-            target, players = SCENARIOS[name]
-            if name == "full spread rg":
-                from rg import set_rg_limits  # scripts/bench/rg.py, beside this script
+        from rg import rg_state, set_rg_limits  # scripts/bench/rg.py, beside this script
 
+        limits_set = False
+        for k, name in ((k, name) for k in range(1, ROUNDS + 1) for name in CHOSEN):
+            target, players, users = SCENARIOS[name]
+            if SERVER_ENV.get(name, {}) != server_env:
+                stop_server(server)
+                server_env = SERVER_ENV.get(name, {})
+                log(f"restarting the server with {server_env or 'its usual settings'}")
+                server = start_server(server_env)
+                meter = CpuMeter(server, DB_NAME)
+                if WARMUP:
+                    run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup-restart")
+            if name == "full spread rg" and not limits_set:
                 set_rg_limits()
+                limits_set = True
                 analyze()
                 if WARMUP:  # as for the first scenario: the new tables get rows, then statistics
-                    run_locust("full", PLAYERS, WARMUP, OUT / "warmup-rg")
+                    run_locust("full", PLAYERS, USERS, WARMUP, OUT / "warmup-rg")
                     analyze()
-            profiler = profile_workers(server, SECONDS) if PROFILE and name == "full spread" else None
-            log(f"{name}: {SECONDS} s")
-            before = meter.read()
-            results[name] = run_locust(target, players, SECONDS, OUT / name.replace(" ", "-"))
+            elif limits_set:  # a later round: the limits stay, read only in "full spread rg"
+                rg_state(on=name == "full spread rg")
+            tag = label(name, k)
+            profiler = profile_workers(server, SECONDS) if PROFILE and tag == "full spread" else None
+            log(f"{tag}: {SECONDS} s")
+            before, sessions = meter.read(), database_sessions()
+            prefix = OUT / tag.replace(" ", "-").replace("#", "")
+            run = run_sql_client if target == "sql" else run_locust
+            results[tag] = run(target, players, users, SECONDS, prefix)
             after = meter.read()
-            requests = max(results[name]["requests"], 1)
-            results[name]["cpu_ms_per_request"] = {
+            requests = max(results[tag]["requests"], 1)
+            results[tag]["cpu_ms_per_request"] = {
                 part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before
             }
+            results[tag]["database_connections_per_request"] = round((database_sessions() - sessions) / requests, 4)
             if profiler is not None:
                 profiler.wait(timeout=SECONDS + 30)
     finally:
@@ -443,6 +562,7 @@ def main() -> int:
         "threads": THREADS,
         "users": USERS,
         "seconds": SECONDS,
+        "rounds": ROUNDS,
         "players": PLAYERS,
         "results": results,
         "check_ledger": ledger_text,

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from casino.models import Aggregator, Player
-from tests.conftest import SECRET, balance_of
+from tests.conftest import SECRET
 from wallet.models import LedgerTransaction, Wallet
 
 # What the aggregator page posts besides its own fields: the risk-limit inline, with no rows.
@@ -133,43 +133,7 @@ def test_rotating_a_secret_in_the_admin_keeps_the_old_one_valid(staff_client, ag
     assert Aggregator.objects.get(pk=aggregator.pk).signing_secret == "brand-new-secret"
 
 
-def test_a_staff_deposit_is_a_ledger_transaction_carrying_who_and_why(staff_client, admin_user, player):
-    wallet = Wallet.objects.get(player=player, currency="EUR")
-
-    response = staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]),
-        {"operation": "deposit", "amount": "12.34", "memo": "goodwill after outage"},
-    )
-
-    assert response.status_code == 302
-    assert balance_of(player) == 10_000 + 1_234
-    ledger = LedgerTransaction.objects.get(kind="deposit", memo="goodwill after outage")
-    assert ledger.created_by == admin_user
-
-
-def test_a_staff_amount_with_too_many_decimals_is_refused_not_rounded(staff_client, player):
-    wallet = Wallet.objects.get(player=player, currency="EUR")
-
-    response = staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]),
-        {"operation": "deposit", "amount": "1.005", "memo": "typo"},
-    )
-
-    assert response.status_code == 200
-    assert "At most 2 decimal places" in response.content.decode()
-    assert balance_of(player) == 10_000
-
-
-def test_a_withdrawal_beyond_the_balance_is_refused_with_a_message(staff_client, player):
-    wallet = Wallet.objects.get(player=player, currency="EUR")
-
-    response = staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]),
-        {"operation": "withdrawal", "amount": "100.01", "memo": "cash out"},
-    )
-
-    assert "insufficient funds" in response.content.decode()
-    assert balance_of(player) == 10_000
+# Staff money operations (form, confirmation, four eyes): tests/admin/test_money_forms.py.
 
 
 def test_a_players_page_lists_their_wallets_with_balances(staff_client, player):

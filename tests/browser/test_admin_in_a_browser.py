@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from selenium.webdriver.common.by import By
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, like every transactional test here: a plain flush re-creates content types
+# under new ids, which the serialized tests after it then collide with when they restore theirs.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_a_superuser_logs_in_and_sees_the_players_list(browser, live_server, admin_login):

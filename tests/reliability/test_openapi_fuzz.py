@@ -143,3 +143,24 @@ def test_unsigned_calls_to_any_operation_never_fail_and_answer_as_documented(api
         except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - all findings, reported together
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_signed_settlement_batches_never_fail_and_always_answer_as_documented(api_schema, live_session):
+    def signed_batch(case, mode):
+        body = case.body
+        raw = b"" if isinstance(body, NotSet) else body if isinstance(body, bytes) else json.dumps(body).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Aggregator-Key": KEY_ID,
+            "X-Timestamp": timestamp,
+            "X-Signature": native_signature(SECRET, timestamp, raw),
+        }
+
+        response = case.call(data=raw, headers=headers)
+
+        case.validate_response(response, checks=CHECKS)
+        if mode == GenerationMode.POSITIVE:
+            assert response.status_code != 401, response.text  # signed, with every header
+
+    fuzz(api_schema["/api/v1/settlement/events"]["POST"], signed_batch)

@@ -6,7 +6,7 @@ needs, which header holds the secret part, and what a refusal and an acceptance 
 a money endpoint, move money) if it got through. A new API joins every test in
 tests/security/test_signatures.py with one line in ENDPOINTS, e.g.
 
-    Endpoint("settlement webhook", NATIVE, "/api/v1/reconciliation/settlement", settlement_body, writes=True),
+    Endpoint("settlement webhook", NATIVE, "/api/v1/settlement/events", settlement_batch, writes=True),
 """
 
 import functools
@@ -268,6 +268,21 @@ def native_rollback(world: World) -> dict:
     return native_fields(world, transaction_id="rb-1", rollback_transaction_id=world.native_bet_id)
 
 
+def settlement_batch(world: World) -> dict:
+    event = {
+        "event_id": "ev-1",
+        "type": "round_settled",
+        "round_id": "r-1",
+        "player_id": world.player.external_id,
+        "currency": "EUR",
+        "transactions": [{"id": "bet-1", "kind": "bet", "amount": 100}],
+        "bet_total": 100,
+        "win_total": 0,
+        "settled_at": "2026-11-29T10:00:00Z",
+    }
+    return {"batch_id": f"batch-{uuid.uuid4()}", "events": [event]}
+
+
 def hub88_user(world: World) -> dict:
     return {"user": world.player.external_id, "request_uuid": str(uuid.uuid4())}
 
@@ -285,6 +300,7 @@ ENDPOINTS = [
     Endpoint("native bet", NATIVE, "/api/v1/wallet/bet", native_bet, writes=True),
     Endpoint("native win", NATIVE, "/api/v1/wallet/win", native_win, writes=True),
     Endpoint("native rollback", NATIVE, "/api/v1/wallet/rollback", native_rollback, writes=True),
+    Endpoint("settlement webhook", NATIVE, "/api/v1/settlement/events", settlement_batch, writes=True),
     Endpoint("hub88 user/info", HUB88, hub88_path("user/info"), hub88_user),
     Endpoint("hub88 user/balance", HUB88, hub88_path("user/balance"), hub88_fields),
     Endpoint("hub88 bet", HUB88, hub88_path("transaction/bet"), hub88_money, writes=True),

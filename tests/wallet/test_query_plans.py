@@ -12,7 +12,9 @@ import re
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
+from casino import responsible_gaming
 from wallet.locks import _session_query
 from wallet.services.calls import _records_query, _rounds_query
 from wallet.services.rules import MoneyCall
@@ -44,6 +46,16 @@ IN_SERVICE = [
            r.wallet_id, r.session_id, r.id, 100, 'g', 'cash', false,
            CASE WHEN r.id %% 10 = 0 THEN 'tx-' || (r.id - 1) ELSE '' END, '{}', 'applied', 'OK', '', now()
        FROM wallet_gameround r""",
+    # Responsible gaming: a daily loss limit, a day's totals and an ended cool-off per player.
+    """INSERT INTO compliance_rglimit (player_id, kind, period, currency_id, amount, updated_at)
+       SELECT id, 'loss', 'day', 'EUR', 100000, now() FROM casino_player WHERE external_id LIKE 'plan-%%'""",
+    """INSERT INTO compliance_rgperiodtotal (player_id, currency_id, period, starts_at, wagered, net_loss, deposited)
+       SELECT id, 'EUR', 'day', date_trunc('day', now()), 100, 100, 0 FROM casino_player
+       WHERE external_id LIKE 'plan-%%'""",
+    """INSERT INTO compliance_rgexclusion (player_id, kind, term, starts_at, ends_at, source, created_at)
+       SELECT id, 'cool_off', 'P1D', now() - interval '3 days', now() - interval '2 days', 'player', now()
+       FROM casino_player WHERE external_id LIKE 'plan-%%'""",
+    "UPDATE casino_player SET has_rg_state = true WHERE external_id LIKE 'plan-%%'",
     "ANALYZE",
 ]
 
@@ -111,3 +123,11 @@ def test_the_session_and_wallet_lock_find_their_row_by_index(aggregator):
     session = _session_query("token-1", aggregator.pk, " FOR UPDATE OF w")
 
     assert_index_lookups(generic_plan(session.sql, session.params), ("token",))
+
+
+def test_a_bets_responsible_gaming_read_finds_its_rows_by_index(aggregator):
+    sql, params = responsible_gaming.provider().bet_state_query(
+        session_token="token-1", aggregator_id=aggregator.pk, at=timezone.now()
+    )
+
+    assert_index_lookups(generic_plan(sql, params), ("token", "player_id"))

@@ -7,6 +7,7 @@ function of the stored answer, so a resend gets the first answer back byte for b
 
 import functools
 import json
+import time
 
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -25,6 +26,7 @@ from casino.jsonbody import JsonBodyError, load_json_object, read_body
 from casino.models import Aggregator
 from casino.responsible_gaming import RgReason
 from wallet.api.auth import authenticate_native, check_rate_limit
+from wallet.api.observe import wallet_call_observe
 from wallet.errors import WALLET_CODES, ErrorCode, RateLimited, RetryLater, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
 
@@ -141,7 +143,8 @@ class NativeWinRequest(NativeMoneyRequest):
 
 class NativeRollbackRequest(NativeMoneyRequest):
     rollback_transaction_id = ExactTextField(max_length=128, help_text="The bet this rollback cancels.")
-    free_spins_id = None  # a rollback names its bet, which carries its grant
+    # A rollback names its bet, which carries its grant. (None removes an inherited DRF field.)
+    free_spins_id = None  # type: ignore[assignment]
     round_id = ExactTextField(max_length=128, required=False, default="")
     game_id = ExactTextField(max_length=128, required=False, default="")
     amount = StrictAmountField(
@@ -249,6 +252,7 @@ def error_response(error: WalletError) -> HttpResponse:
     if error.rg_reason:
         body["rg_reason"] = error.rg_reason
     response = json_response(body, status=HTTP_STATUS[error.code])
+    response.result_code = str(error.code)  # type: ignore[attr-defined]  # for wallet_call_observe
     if isinstance(error, RateLimited):
         response["Retry-After"] = str(error.retry_after)
     elif error.code == ErrorCode.RETRY:
@@ -265,7 +269,9 @@ def answer_response(answer: CallAnswer, *, transaction_id: str | None) -> HttpRe
     if transaction_id is not None:
         body["transaction_id"] = transaction_id
         body["wallet_transaction_id"] = answer.wallet_transaction_id
-    return json_response(body, status=200)
+    response = json_response(body, status=200)
+    response.result_code = "OK"  # type: ignore[attr-defined]
+    return response
 
 
 def _validation_message(errors: dict) -> str:
@@ -309,6 +315,8 @@ class NativeWalletView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     request_serializer: type[serializers.Serializer]
+    endpoint: str
+    received_at: float = 0.0
 
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         if request.method != "POST":
@@ -316,17 +324,29 @@ class NativeWalletView(APIView):
         return self.post(request)
 
     def post(self, request):
+        self.received_at = time.perf_counter()
+        aggregator = None
+        data: dict = {}
         try:
             aggregator = authenticate_native(request)
             check_rate_limit(aggregator)
             data = self.parse(request)
-            return self.handle(aggregator, data)
+            response = self.handle(aggregator, data)
         except JsonBodyError as exc:
-            return error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
+            response = error_response(WalletError(ErrorCode.VALIDATION_ERROR, str(exc)))
         except WalletError as error:
-            return error_response(error)
+            response = error_response(error)
         except DatabaseError:
-            return error_response(RetryLater())
+            response = error_response(RetryLater())
+        wallet_call_observe(
+            protocol="native",
+            endpoint=self.endpoint,
+            aggregator=aggregator,
+            result=getattr(response, "result_code", str(response.status_code)),
+            started=self.received_at,
+            transaction_id=data.get("transaction_id", ""),
+        )
+        return response
 
     def parse(self, request) -> dict:
         # One body, one meaning: JSON in UTF-8 only, read strictly (casino/jsonbody.py).
@@ -370,6 +390,7 @@ class MoneyView(NativeWalletView):
             jackpot_contribution=data.get("jackpot_contribution"),
             free_spins_id=data.get("free_spins_id", ""),
             is_free=bool(data.get("free_spins_id")) and self.kind == "bet",
+            received_at=self.received_at,
         )
         return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)
 
@@ -404,6 +425,7 @@ def _money_schema(summary: str, description: str, request: type[serializers.Seri
 )
 class BalanceView(NativeWalletView):
     request_serializer = NativeBalanceRequest
+    endpoint = "balance"
 
     def handle(self, aggregator, data):
         answer = wallet_balance(
@@ -427,7 +449,7 @@ class BalanceView(NativeWalletView):
     )
 )
 class BetView(MoneyView):
-    kind = "bet"
+    kind = endpoint = "bet"
     request_serializer = NativeBetRequest
 
 
@@ -443,7 +465,7 @@ class BetView(MoneyView):
     )
 )
 class WinView(MoneyView):
-    kind = "win"
+    kind = endpoint = "win"
     request_serializer = NativeWinRequest
 
 
@@ -457,5 +479,5 @@ class WinView(MoneyView):
     )
 )
 class RollbackView(MoneyView):
-    kind = "rollback"
+    kind = endpoint = "rollback"
     request_serializer = NativeRollbackRequest

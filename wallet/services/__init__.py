@@ -8,10 +8,12 @@ parse their input and call these functions; they never touch a balance themselve
 - calls.py: aggregators' money calls and balance reads (every protocol goes through them):
   lock and read, then rules.py decides what the call does and writes.py writes it;
 - ledger.py: writing one balanced ledger transaction;
-- wallets.py: opening wallets, staff money operations, demo play money.
+- wallets.py: opening wallets, staff money operations, demo play money;
+- rounds.py: staff closing a round the aggregator left open (refunding its bets if void).
 """
 
 from wallet.services.calls import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
+from wallet.services.rounds import round_close, round_open_bets
 from wallet.services.wallets import (
     demo_wallet_top_up,
     wallet_adjust,
@@ -25,6 +27,8 @@ __all__ = [
     "MoneyCall",
     "SpinType",
     "demo_wallet_top_up",
+    "round_close",
+    "round_open_bets",
     "wallet_adjust",
     "wallet_balance",
     "wallet_deposit",

@@ -9,13 +9,15 @@ statement, writes.py). A win is also checked against its aggregator's risk limit
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from casino import responsible_gaming
+from casino import metrics, responsible_gaming
+from casino.metrics import LEDGER_POSTINGS, WALLET_LOCK_RETRIES
 from casino.models import Aggregator, GameSession, Mode, Player
 from casino.responsible_gaming import ResponsibleGaming, RgRefusal
 from wallet import rows
@@ -86,17 +88,21 @@ def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
     """
     try:
         try:
-            return _process_locked(call)
+            answer, posted_kind = _process_locked(call)
         except IntegrityError:
             # Two first deliveries of one transaction id raced past the lookup: the loser's
             # insert hit the unique key. The winner has committed, so this time we find its
             # record and answer as a resend.
-            return _process_locked(call)
+            answer, posted_kind = _process_locked(call)
     except WalletError:
         raise
     except DatabaseError as exc:  # lock timeout, connection lost, serialisation failure
         logger.warning("wallet call %s %s: retryable database error: %s", call.kind, call.transaction_id, exc)
+        WALLET_LOCK_RETRIES.labels(aggregator=call.aggregator.code).inc()
         raise RetryLater() from exc
+    if posted_kind and metrics.ENABLED:  # committed: counted once, never for a resend
+        LEDGER_POSTINGS.labels(kind=posted_kind[0], mode=posted_kind[1]).inc()
+    return answer
 
 
 def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str, currency: str) -> CallAnswer:
@@ -152,15 +158,16 @@ def _session_not_found(call: MoneyCall) -> WalletError:
     return WalletError(ErrorCode.SESSION_NOT_FOUND, "no such session for this player")
 
 
-def _process_locked(call: MoneyCall) -> CallAnswer:
+def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None]:
+    """The answer, and the (kind, mode) of the ledger transaction it posted, if any."""
     at = timezone.now()
     with transaction.atomic(durable=True):
-        session, wallet, known = _lock_and_read(call)
+        session, wallet, known, rg_rows = _lock_and_read(call, at)
         if session is None or wallet is None or session.player.external_id != call.player_id:
             raise _session_not_found(call)
         existing = known.record(call.transaction_id)
         if existing is not None:
-            return _answer_resend(existing, call, wallet)
+            return _answer_resend(existing, call, wallet), None
         known.at = at
         played = _played_currency(call, known)
         if played != wallet.currency_id:
@@ -173,11 +180,11 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
-            # Read under the wallet lock: every money call of this player in this currency waits
-            # for it, so the totals read here are the ones the bet will add to (exact limits).
-            known.rg = rg.bet_state(
-                player_id=session.player_id,
-                wallet_id=wallet.pk,
+            # Read under the wallet lock (in its round trip, after the lock was granted): every
+            # money call of this player in this currency waits for it, so the totals read are
+            # the ones the bet will add to (exact limits).
+            known.rg = rg.bet_state_from(
+                rg_rows,
                 currency=wallet.currency_id,
                 at=at,
                 # The player's playing session, not this game session: a relaunch does not reset
@@ -229,8 +236,11 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 rg_reason=decision.rg_reason,
                 bonus_amount=decision.bonus_amount,
                 ledger_transaction=posting.ledger if posting else None,
+                elapsed_us=_elapsed_us(call),
             ),
             decision,
+            # The running RG totals, in the same statement: still under the wallet lock.
+            also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
         )
         if decision.bonus_posting is not None:
             # The call's second ledger transaction: the part on the bonus wallet (locked above).
@@ -253,11 +263,19 @@ def _process_locked(call: MoneyCall) -> CallAnswer:
                 bet_reference=call.reference_id,
                 reference=call.transaction_id,
             )
-        if rg is not None:
-            _rg_count(rg, call, session, wallet, known, decision, at)
+        if rg is not None and decision.posting is None and decision.rg_reason:
+            _rg_record_refusal(rg, call, session, wallet, decision)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
-    return CallAnswer.from_record(record, replayed=False)
+    return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
+
+
+def _elapsed_us(call: MoneyCall) -> int | None:
+    """Microseconds since the request reached the view, up to writing its record (the lock wait
+    included): the timing staff see on the call and the dashboard's latency."""
+    if call.received_at is None:
+        return None
+    return int((time.perf_counter() - call.received_at) * 1_000_000)
 
 
 def _jackpots(call: MoneyCall, session: GameSession, wallet: Wallet) -> list[JackpotTerms]:
@@ -306,52 +324,59 @@ def _rg_provider(session: GameSession) -> ResponsibleGaming | None:
     return responsible_gaming.provider()
 
 
-def _rg_count(
-    rg: ResponsibleGaming,
-    call: MoneyCall,
-    session: GameSession,
-    wallet: Wallet,
-    known: Known,
-    decision: Decision,
-    at: datetime,
+def _rg_totals(
+    rg: ResponsibleGaming, call: MoneyCall, session: GameSession, wallet: Wallet, decision: Decision, at: datetime
+) -> tuple[str, list] | None:
+    """The provider's statement adding what the call applied to its running totals, or None."""
+    if decision.posting is None:
+        return None
+    # A bet or refund split between cash and bonus money counts whole (wallet/services/bonus.py).
+    bonus_part = abs(decision.bonus_posting.amount) if decision.bonus_posting is not None else 0
+    return rg.money_statement(
+        player_id=session.player_id,
+        currency=wallet.currency_id,
+        kind=call.kind,
+        amount=abs(decision.posting.amount) + bonus_part,
+        at=at,
+    )
+
+
+def _rg_record_refusal(
+    rg: ResponsibleGaming, call: MoneyCall, session: GameSession, wallet: Wallet, decision: Decision
 ) -> None:
-    """Tell the provider, in the call's transaction, what was applied (its running totals) or
-    why a bet was refused (its record of RG events)."""
-    if decision.posting is not None:
-        bonus_part = abs(decision.bonus_posting.amount) if decision.bonus_posting is not None else 0
-        rg.record_money(
-            state=known.rg,
-            player_id=session.player_id,
-            wallet_id=wallet.pk,
-            kind=call.kind,
-            amount=abs(decision.posting.amount) + bonus_part,
-            at=at,
-        )
-    elif decision.rg_reason:
-        rg.record_refusal(
-            player_id=session.player_id,
-            kind=call.kind,
-            refusal=RgRefusal.because(decision.rg_reason, decision.message),
-            detail={
-                "aggregator": call.aggregator.code,
-                "transaction_id": call.transaction_id,
-                "amount": call.amount,
-                "currency": wallet.currency_id,
-            },
-        )
+    """Tell the provider, in the call's transaction, why a bet was refused (its RG events)."""
+    rg.record_refusal(
+        player_id=session.player_id,
+        kind=call.kind,
+        refusal=RgRefusal.because(decision.rg_reason, decision.message),
+        detail={
+            "aggregator": call.aggregator.code,
+            "transaction_id": call.transaction_id,
+            "amount": call.amount,
+            "currency": wallet.currency_id,
+        },
+    )
 
 
-def _lock_and_read(call: MoneyCall) -> tuple[GameSession | None, Wallet | None, Known]:
-    """Lock the session's wallet, then read the records and rounds the call names: one round
-    trip, the reads running after the lock is granted."""
-    session, wallet, (found_records, found_rounds) = lock_session_wallet(
-        token=call.session_token, aggregator_id=call.aggregator.pk, then=(_records_query(call), _rounds_query(call))
+def _lock_and_read(call: MoneyCall, at: datetime) -> tuple[GameSession | None, Wallet | None, Known, list[tuple]]:
+    """Lock the session's wallet, then read the records and rounds the call names and, for a
+    bet, the rows of the player's RG state (empty if none): one round trip, the reads running
+    after the lock is granted."""
+    then = [_records_query(call), _rounds_query(call)]
+    rg = responsible_gaming.provider()
+    if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
+        # Sent before we know whether the player has RG state (the lock's row tells): it finds
+        # no rows for one who has none, which costs less than a round trip of its own would.
+        sql, params = rg.bet_state_query(session_token=call.session_token, aggregator_id=call.aggregator.pk, at=at)
+        then.append(rows.Query(sql, params, ()))
+    session, wallet, (found_records, found_rounds, *found_rg) = lock_session_wallet(
+        token=call.session_token, aggregator_id=call.aggregator.pk, then=tuple(then)
     )
     # An arm may find a row another arm found too (a resent rollback is also a rollback of
     # the transaction it names): keep each row once.
     records = {record.pk: record for (record,) in found_records}
     rounds = {round_.pk: round_ for (round_,) in found_rounds}
-    return session, wallet, Known(list(records.values()), list(rounds.values()))
+    return session, wallet, Known(list(records.values()), list(rounds.values())), found_rg[0] if found_rg else []
 
 
 # The reads below are written out (wallet/rows.py): they run on every money call, and compiling

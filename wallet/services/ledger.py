@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casino.metrics import LEDGER_POSTINGS
 from casino.models import Aggregator
 from wallet import rows
 from wallet.models import (
@@ -61,6 +62,7 @@ def posting(
     round_: GameRound | None = None,
     reference: str = "",
     created_by=None,
+    approved_by=None,
     memo: str = "",
     more_legs: tuple[tuple[AccountKey, int], ...] = (),
     fx: tuple[str, int, Decimal | None] | None = None,
@@ -81,6 +83,7 @@ def posting(
         round=round_,
         reference=reference,
         created_by=created_by,
+        approved_by=approved_by,
         memo=memo,
         fx_currency_id=fx_currency,
         fx_amount=fx_amount,
@@ -104,7 +107,12 @@ def write_posting(entry: Posting) -> LedgerTransaction:
         sql = f"WITH {ctes} SELECT txn.id, (SELECT COUNT(house_account_id) FROM legs) FROM txn"  # noqa: S608
         cursor.execute(sql, params)
         ledger_id, house_legs = cursor.fetchone()
-    return posted(entry, ledger_id, house_legs)
+    ledger = posted(entry, ledger_id, house_legs)
+    kind, mode = ledger.kind, ledger.mode
+    # Counted for /metrics once it is committed (staff operations and demo top-ups; the money
+    # calls count theirs in calls.py, without an on_commit on the hot path).
+    transaction.on_commit(lambda: LEDGER_POSTINGS.labels(kind=kind, mode=mode).inc())
+    return ledger
 
 
 def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:

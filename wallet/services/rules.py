@@ -62,6 +62,8 @@ class MoneyCall:
     # The aggregator's id of the free-spin grant a free bet or win uses (Hub88's reward_uuid):
     # kept with the call's record, where games/free_spins.py counts a grant's consumption.
     free_spins_id: str = ""
+    # time.perf_counter() when the request reached the view: the record keeps how long we took.
+    received_at: float | None = field(default=None, compare=False)
 
     def content(self) -> dict:
         """The fields a resend must repeat exactly (round_closed is deliberately not one)."""

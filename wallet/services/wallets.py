@@ -31,63 +31,79 @@ def _staff_post(
 ) -> LedgerTransaction:
     if amount == 0:
         raise WalletError(ErrorCode.VALIDATION_ERROR, "amount must not be zero")
-    at = timezone.now()
-    rg = responsible_gaming.provider() if kind == LedgerTransaction.Kind.DEPOSIT else None
     try:
         with transaction.atomic(durable=True):
             wallet = lock_wallet(wallet_id)
-            if wallet.mode != Mode.REAL:
-                raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
-            if kind == LedgerTransaction.Kind.WITHDRAWAL and wallet.has_bonus:
-                # Bonus money is not the player's until wagered (wallet/services/bonus.py).
-                raise WalletError(
-                    ErrorCode.VALIDATION_ERROR, "the player's bonus is not wagered yet: no withdrawal until it is"
-                )
-            if wallet.balance + amount < 0:
-                raise WalletError(
-                    ErrorCode.INSUFFICIENT_FUNDS,
-                    "insufficient funds",
-                    balance=wallet.balance,
-                    currency=wallet.currency_id,
-                )
-            # Asked under the wallet lock, which every money movement of this wallet takes: the
-            # deposit totals read are the ones this deposit adds to. A refusal is recorded and
-            # committed (the event), the deposit is not written; raised once out of the block.
-            refusal = (
-                rg.deposit_refusal(player_id=wallet.player_id, wallet_id=wallet.pk, amount=amount, at=at)
-                if rg
-                else None
+            outcome = staff_post_locked(
+                wallet=wallet, amount=amount, kind=kind, account_kind=account_kind, staff_user=staff_user, memo=memo
             )
-            if refusal is None:
-                counter = AccountKey(account_kind, wallet.currency_id, wallet.mode)
-                posted = post_transaction(
-                    kind=kind, wallet=wallet, counter=counter, amount=amount, created_by=staff_user, memo=memo
-                )
-                if rg is not None:
-                    rg.record_money(
-                        state=None,
-                        player_id=wallet.player_id,
-                        wallet_id=wallet.pk,
-                        kind="deposit",
-                        amount=amount,
-                        at=at,
-                    )
-                return posted
-            assert rg is not None
-            rg.record_refusal(
-                player_id=wallet.player_id,
-                kind="deposit",
-                refusal=refusal,
-                detail={"wallet": wallet.pk, "amount": amount, "currency": wallet.currency_id, "memo": memo},
-            )
+            if isinstance(outcome, LedgerTransaction):
+                return outcome
     except WalletError:
         raise
     except DatabaseError as exc:
         raise RetryLater() from exc
-    raise _rg_blocked(refusal, wallet)
+    # An RG refusal: its event is committed (above), the deposit is not written.
+    raise rg_blocked(outcome, wallet)
 
 
-def _rg_blocked(refusal: RgRefusal, wallet: Wallet) -> WalletError:
+def staff_post_locked(
+    *,
+    wallet: Wallet,
+    amount: int,
+    kind: str,
+    account_kind: str,
+    staff_user,
+    memo: str,
+    approved_by=None,
+) -> LedgerTransaction | RgRefusal:
+    """Post a staff operation of `amount` (signed) on `wallet`, which the caller's transaction
+    has locked (lock_wallet). Returns the ledger transaction, or the RG refusal of a deposit
+    (recorded as an RG event in the caller's transaction; nothing posted). Raises WalletError for
+    a demo wallet or a balance that does not cover a debit."""
+    if wallet.mode != Mode.REAL:
+        raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
+    if kind == LedgerTransaction.Kind.WITHDRAWAL and wallet.has_bonus:
+        # Bonus money is not the player's until wagered (wallet/services/bonus.py).
+        raise WalletError(
+            ErrorCode.VALIDATION_ERROR, "the player's bonus is not wagered yet: no withdrawal until it is"
+        )
+    if wallet.balance + amount < 0:
+        raise WalletError(
+            ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds", balance=wallet.balance, currency=wallet.currency_id
+        )
+    at = timezone.now()
+    rg = responsible_gaming.provider() if kind == LedgerTransaction.Kind.DEPOSIT else None
+    # Asked under the wallet lock, which every money movement of this wallet takes: the deposit
+    # totals read are the ones this deposit adds to.
+    refusal = rg.deposit_refusal(player_id=wallet.player_id, wallet_id=wallet.pk, amount=amount, at=at) if rg else None
+    if refusal is not None:
+        assert rg is not None
+        rg.record_refusal(
+            player_id=wallet.player_id,
+            kind="deposit",
+            refusal=refusal,
+            detail={"wallet": wallet.pk, "amount": amount, "currency": wallet.currency_id, "memo": memo},
+        )
+        return refusal
+    counter = AccountKey(account_kind, wallet.currency_id, wallet.mode)
+    posted = post_transaction(
+        kind=kind,
+        wallet=wallet,
+        counter=counter,
+        amount=amount,
+        created_by=staff_user,
+        approved_by=approved_by,
+        memo=memo,
+    )
+    if rg is not None:
+        rg.record_money(
+            state=None, player_id=wallet.player_id, wallet_id=wallet.pk, kind="deposit", amount=amount, at=at
+        )
+    return posted
+
+
+def rg_blocked(refusal: RgRefusal, wallet: Wallet) -> WalletError:
     return WalletError(
         refusal.code, refusal.message, balance=wallet.balance, currency=wallet.currency_id, rg_reason=refusal.rg_reason
     )

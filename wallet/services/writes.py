@@ -18,14 +18,18 @@ NEW_ROUND_ID = "(SELECT id FROM new_round)"
 LEDGER_TRANSACTION_ID = "(SELECT id FROM txn)"
 
 
-def write_call(record: AggregatorTransaction, decision: Decision) -> AggregatorTransaction:
+def write_call(
+    record: AggregatorTransaction, decision: Decision, *, also: tuple[str, list] | None = None
+) -> AggregatorTransaction:
     """Write `decision` and `record` (unsaved; it names the decision's round and ledger
-    transaction), under the lock of the wallet they belong to, and return the saved record."""
-    _write_in_one_statement(record, decision)
+    transaction), under the lock of the wallet they belong to, and return the saved record.
+    `also`: one more data-modifying statement (SQL, parameters; no RETURNING) to run in the same
+    statement, such as the responsible-gaming totals a call adds to (casino/responsible_gaming.py)."""
+    _write_in_one_statement(record, decision, also)
     return record
 
 
-def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -> None:
+def _write_in_one_statement(record: AggregatorTransaction, decision: Decision, also: tuple[str, list] | None) -> None:
     ctes: list[str] = []
     params: list = []
     shared: dict[str, str] = {}
@@ -49,6 +53,10 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision) -
     sql, values = rows.insert_values(record, **shared, **ledger)
     ctes.append(f"record AS ({sql} RETURNING id)")
     params += values
+    if also is not None:
+        # A data-modifying CTE runs exactly once whether or not the statement reads it.
+        ctes.append(f"also_written AS ({also[0]})")
+        params += also[1]
 
     new_round = NEW_ROUND_ID if "round_id" in shared else "NULL::bigint"
     txn, legs = (

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from sandbox.books import BooksPoster
 from sandbox.driver import Progress, Target, money, new_run_id, run
 from sandbox.frontend import FrontendError
 from sandbox.player import Behaviour, PlayConfig
@@ -56,6 +57,11 @@ class Command(BaseCommand):
             "--launch-check", choices=["local", "http"], default="local", help="Check launch URLs locally or GET them."
         )
         parser.add_argument("--run-id", default=None, help="Part of every transaction id (random by default).")
+        parser.add_argument(
+            "--books-url",
+            default="",
+            help="A sandbox_server whose books count this play (its report and statements then cover it).",
+        )
         parser.add_argument("--record", type=Path, default=None, help="Write the sandbox's full record (JSON) here.")
         parser.add_argument(
             "--wait",
@@ -100,6 +106,7 @@ class Command(BaseCommand):
             f"sandbox run {config.run_id}: {len(players)} players, {length}, seed {config.seed}, against {target.url}"
         )
         self.stdout.flush()
+        books = BooksPoster(opts["books_url"]) if opts["books_url"] else None
         try:
             result = run(
                 players,
@@ -114,11 +121,14 @@ class Command(BaseCommand):
                 report_text=self.say,
                 wait_for_catalog=opts["wait"] if opts["wait"] is not None else (300.0 if forever else 0.0),
                 refresh_games_every=60.0 if forever else None,
+                books=books,
             )
         except FrontendError as exc:
             raise CommandError(f"{exc} {exc.body if exc.body is not None else ''}".strip()) from exc
         finally:
             stop.set()
+            if books is not None:
+                books.close()
             if timer:
                 timer.cancel()
             for signum, handler in previous.items():

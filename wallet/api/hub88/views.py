@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from django.db import DatabaseError
@@ -39,6 +40,7 @@ from wallet.api.hub88.shapes import (
     validated,
 )
 from wallet.api.hub88.statuses import RETRYABLE_STATUS, RS, SIGN_RESPONSES, Refusal, status_of
+from wallet.api.observe import wallet_call_observe
 from wallet.errors import ErrorCode, WalletError
 from wallet.services import CallAnswer, MoneyCall, SpinType, wallet_balance, wallet_process_call
 
@@ -83,8 +85,11 @@ class Hub88View(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     request_serializer: type[serializers.Serializer]
+    endpoint: str
+    received_at: float = 0.0
 
     def post(self, request, code: str):
+        self.received_at = time.perf_counter()
         raw = b""
         aggregator = None
         payload: dict = {}
@@ -104,9 +109,19 @@ class Hub88View(APIView):
         except DatabaseError as exc:
             logger.warning("hub88 %s %s: retryable database error: %s", code, request.path, exc)
             body = {"status": RETRYABLE_STATUS}
+        result = body["status"]
         if not payload:  # the signature failed or the body is not JSON: echo what we can read
             payload = _peek(raw)
-        return _render(aggregator, _ordered(payload, body))
+        response = _render(aggregator, _ordered(payload, body))
+        wallet_call_observe(
+            protocol="hub88",
+            endpoint=self.endpoint,
+            aggregator=aggregator,
+            result=result,
+            started=self.received_at,
+            transaction_id=(_echoable(payload.get("transaction_uuid")) or "") if aggregator is not None else "",
+        )
+        return response
 
     def handle(self, aggregator: Aggregator, data: dict) -> dict:
         raise NotImplementedError
@@ -185,6 +200,7 @@ def _answer_body(answer: CallAnswer) -> dict:
 )
 class UserInfoView(Hub88View):
     request_serializer = Hub88UserInfoRequest
+    endpoint = "user_info"
 
     def handle(self, aggregator, data):
         # Hub88 sends no token here, only a user id. So we answer only for players we launched
@@ -212,6 +228,7 @@ class UserInfoView(Hub88View):
 )
 class BalanceView(Hub88View):
     request_serializer = Hub88BalanceRequest
+    endpoint = "balance"
 
     def handle(self, aggregator, data):
         answer = wallet_balance(
@@ -232,7 +249,7 @@ class MoneyView(Hub88View):
 
     def money_call(self, aggregator: Aggregator, data: dict) -> MoneyCall:
         # Bets and wins carry the same fields; a rollback names its bet instead (RollbackView).
-        return _bet_or_win_call(aggregator, data, kind=self.kind)
+        return _bet_or_win_call(aggregator, data, kind=self.kind, received_at=self.received_at)
 
 
 def _game_code(data: dict) -> str:
@@ -251,7 +268,7 @@ def _spin_type(data: dict) -> str:
     return SpinType.CASH
 
 
-def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str) -> MoneyCall:
+def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str, received_at: float | None = None) -> MoneyCall:
     amount = amount_to_move(data["amount"], currency=data["currency"])
     return MoneyCall(
         aggregator=aggregator,
@@ -268,6 +285,7 @@ def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str) -> MoneyC
         reference_id=data.get("reference_transaction_uuid") or "",
         is_free=bool(data.get("is_free")),
         free_spins_id=data.get("reward_uuid") or "",
+        received_at=received_at,
     )
 
 
@@ -295,7 +313,7 @@ def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str) -> MoneyC
     )
 )
 class BetView(MoneyView):
-    kind = "bet"
+    kind = endpoint = "bet"
     request_serializer = Hub88BetRequest
 
 
@@ -311,7 +329,7 @@ class BetView(MoneyView):
     )
 )
 class WinView(MoneyView):
-    kind = "win"
+    kind = endpoint = "win"
     request_serializer = Hub88WinRequest
 
 
@@ -325,7 +343,7 @@ class WinView(MoneyView):
     )
 )
 class RollbackView(MoneyView):
-    kind = "rollback"
+    kind = endpoint = "rollback"
     request_serializer = Hub88RollbackRequest
 
     def money_call(self, aggregator, data):
@@ -342,4 +360,5 @@ class RollbackView(MoneyView):
             game_code=_game_code(data),
             round_closed=bool(data.get("round_closed")),
             reference_id=data["reference_transaction_uuid"],
+            received_at=self.received_at,
         )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("casino", "0005_game_session_play_started_at"),
-        ("wallet", "0003_call_rg_reason"),
+        ("wallet", "0007_round_wallet_recent_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
