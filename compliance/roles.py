@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_rgevent",
         "compliance.view_rglimit",
         "compliance.view_rgexclusion",
+        # docs/money.md: a player's bonuses and free spins.
+        "wallet.view_bonus",
+        "games.view_freespingrant",
     ],
     # Requests and approves (four eyes: never their own) staff money operations.
     FINANCE: [
@@ -50,6 +53,18 @@ PERMISSIONS: dict[str, list[str]] = {
         "wallet.add_moneyrequest",
         "wallet.approve_moneyrequest",
         "reconciliation.view_discrepancy",
+        # docs/money.md: FX rates entered by hand, jackpots' pools, bonuses (grant, forfeit), the
+        # finance reports and the providers' revenue-share contracts.
+        "wallet.view_fxrate",
+        "wallet.add_fxrate",
+        "wallet.view_jackpot",
+        "wallet.view_bonus",
+        "wallet.add_bonus",
+        "wallet.change_bonus",
+        "games.view_dailyfigures",
+        "games.view_providercontract",
+        "games.add_providercontract",
+        "games.change_providercontract",
     ],
     # Runs the integrations: aggregators (credentials write-only), risk limits, catalog, syncs.
     OPERATIONS: [
@@ -80,6 +95,16 @@ PERMISSIONS: dict[str, list[str]] = {
         "games.change_certification",
         "games.delete_certification",
         "games.view_catalogsyncrun",
+        # docs/money.md: which currencies an aggregator may play in, jackpots, free-spin grants.
+        "wallet.view_fxpair",
+        "wallet.add_fxpair",
+        "wallet.change_fxpair",
+        "wallet.view_fxrate",
+        "wallet.view_jackpot",
+        "wallet.add_jackpot",
+        "wallet.change_jackpot",
+        "games.view_freespingrant",
+        "games.add_freespingrant",
     ],
     # Reads everything (every view_ permission, below), sets RG restrictions, blocks players,
     # resolves discrepancies' compliance side, exports the audit log and statements.

@@ -487,7 +487,9 @@ class BonusAdmin(admin.ModelAdmin):
             raise ValidationError(exc.message) from exc
         obj.pk = grant.pk
 
-    @admin.action(description="Forfeit the selected bonuses (what is left goes back to the house)")
+    @admin.action(
+        description="Forfeit the selected bonuses (what is left goes back to the house)", permissions=["change"]
+    )
     def forfeit(self, request, queryset):
         for bonus in queryset.filter(status=Bonus.Status.ACTIVE):
             bonus_forfeit(bonus_id=bonus.pk, by=request.user)
