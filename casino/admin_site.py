@@ -48,6 +48,8 @@ class BackOfficeSite(admin.AdminSite):
     def player_find_view(self, request):
         """Support's search: a player id, an email, an aggregator transaction id or a round id.
         One match opens the player page (on the round, when a round or call matched)."""
+        if not request.user.has_perm("casino.view_player"):
+            raise Http404  # least privilege (docs/staff-roles.md): as the player page
         query = request.GET.get("q", "").strip()
         matches = backoffice.find_players(query) if query else []
         if len(matches) == 1:

@@ -342,6 +342,7 @@ CELERY_BEAT_SCHEDULE = {
     # Five minutes past each hour: the hour just closed, with its late calls in.
     "reconcile-hourly": {"task": "reconciliation.reconcile_hourly", "schedule": crontab(minute=5)},
     "settlement-match": {"task": "reconciliation.match_settlements", "schedule": 60.0},
+    "discrepancy-adjustments": {"task": "reconciliation.settle_adjustments", "schedule": 60.0},
     "shadow-summaries": {"task": "reconciliation.shadow_summaries", "schedule": crontab(minute=15)},
     # The dashboard's per-minute rollups (wallet/services/rollups.py).
     "advance-rollups": {"task": "wallet.advance_rollups", "schedule": 60.0},

@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, list[str]] = {
         "wallet.view_moneyrequest",
         "wallet.add_moneyrequest",
         "wallet.approve_moneyrequest",
+        # Reconciliation: runs and statements, discrepancies resolved (an adjustment is a money
+        # request like any other), stale rounds closed with their bets refunded.
         "reconciliation.view_discrepancy",
         # docs/money.md: FX rates entered by hand, jackpots' pools, bonuses (grant, forfeit), the
         # finance reports and the providers' revenue-share contracts.
@@ -65,6 +67,13 @@ PERMISSIONS: dict[str, list[str]] = {
         "games.view_providercontract",
         "games.add_providercontract",
         "games.change_providercontract",
+        # resolves discrepancies, an adjustment being a money request; closes stale rounds
+        "reconciliation.change_discrepancy",
+        "reconciliation.view_reconciliationrun",
+        "reconciliation.view_statementimport",
+        "reconciliation.view_shadowsummary",
+        "reconciliation.view_staleround",
+        "reconciliation.change_staleround",
     ],
     # Runs the integrations: aggregators (credentials write-only), risk limits, catalog, syncs.
     OPERATIONS: [
@@ -105,6 +114,19 @@ PERMISSIONS: dict[str, list[str]] = {
         "wallet.change_jackpot",
         "games.view_freespingrant",
         "games.add_freespingrant",
+        # reconciliation: runs (and starting one), statements, settlement evidence, shadow mode
+        "reconciliation.view_reconciliationrun",
+        "reconciliation.add_reconciliationrun",
+        "reconciliation.view_discrepancy",
+        "reconciliation.view_statementimport",
+        "reconciliation.add_statementimport",
+        "reconciliation.view_settlementrequest",
+        "reconciliation.view_settlementevent",
+        "reconciliation.view_reconciliationsettings",
+        "reconciliation.add_reconciliationsettings",
+        "reconciliation.change_reconciliationsettings",
+        "reconciliation.view_shadowsummary",
+        "reconciliation.view_staleround",
     ],
     # Reads everything (every view_ permission, below), sets RG restrictions, blocks players,
     # resolves discrepancies' compliance side, exports the audit log and statements.

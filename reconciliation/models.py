@@ -310,6 +310,11 @@ class Discrepancy(models.Model):
     adjustment = models.ForeignKey(
         "wallet.LedgerTransaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # An adjustment goes through the wallet's four-eyes money requests: while one waits for a
+    # second person, the discrepancy is under investigation and names it.
+    money_request = models.ForeignKey(
+        "wallet.MoneyRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     first_run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     last_run = models.ForeignKey(ReconciliationRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     evidence = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from casino.models import Aggregator
 from reconciliation.models import ReconciliationSettings
+from reconciliation.services.discrepancies import discrepancy_adjustments_settle
 from reconciliation.services.runs import hourly_sources, hourly_window, reconciliation_run
 from reconciliation.services.shadow import shadow_match_pending, shadow_summarize
 
@@ -43,6 +44,13 @@ def reconcile_hourly() -> list[int]:
 @shared_task(name="reconciliation.match_settlements")
 def match_settlements() -> int:
     return shadow_match_pending()
+
+
+@shared_task(name="reconciliation.settle_adjustments")
+def settle_adjustments() -> int:
+    """Every minute: discrepancies whose four-eyes adjustment was decided are resolved (posted) or
+    back under investigation (rejected, expired)."""
+    return discrepancy_adjustments_settle()
 
 
 @shared_task(name="reconciliation.shadow_summaries")

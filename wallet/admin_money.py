@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from casino.models import Mode
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
 from wallet.models import MoneyRequest, Wallet
@@ -70,6 +71,9 @@ def money_operation_view(model_admin, request, wallet_id: int):
         request.POST or None, exponent=wallet.currency.exponent, initial={"request_key": money_request_new_key()}
     )
     confirmation = None
+    if wallet.mode != Mode.REAL:
+        messages.error(request, "Demo wallets hold play money; staff operations apply to real wallets only.")
+        return redirect("admin:wallet_wallet_change", wallet.pk)
     # "edit": back from the confirmation to the form, filled in as it was.
     if request.method == "POST" and "edit" not in request.POST and form.is_valid():
         data = form.cleaned_data

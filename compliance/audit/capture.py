@@ -10,6 +10,8 @@
   encrypted: simple-history leaves them out, and a change to one is recorded as "changed".
 - Users, groups and their permissions (Django's auth models have no history): saves, deletes
   and membership or permission changes.
+- The admin's own log (LogEntry) for what simple-history does not see: models without history
+  edited in the admin, and rows added, changed or deleted inline on another model's page.
 - Logouts (logins and failed logins are recorded by the login throttle, compliance/services.py,
   which knows the outcome and the address).
 - The recorder registered in casino/audit.py for the lower layers (money requests, discrepancy
@@ -21,8 +23,10 @@ it for the thread (HistoryRequestMiddleware, casino/settings.py).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_out
@@ -109,9 +113,8 @@ HISTORY_KINDS = {"+": "change.create", "~": "change.update", "-": "change.delete
 def _history_changes(history_instance) -> dict:
     if history_instance.history_type == "-":
         return {}
-    tracked = [
-        field for field in history_instance.instance_type._meta.fields if field.name in _tracked(history_instance)
-    ]
+    names = _tracked(history_instance)
+    tracked = [field for field in history_instance.instance_type._meta.fields if field.name in names]
     previous = history_instance.prev_record
     if previous is None:
         return {field.attname: [None, getattr(history_instance, field.attname)] for field in tracked}
@@ -149,6 +152,46 @@ def remember_changed_secrets(sender, instance, raw=False, **kwargs) -> None:
     before = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
     instance._audit_changed_secrets = tuple(
         name for name in names if (getattr(before, name) if before else "") != getattr(instance, name)
+    )
+
+
+# --- The admin's own log: what simple-history does not see -------------------------------------
+
+ADMIN_ACTIONS = {1: "admin.addition", 2: "admin.change", 3: "admin.deletion"}
+
+
+def on_admin_log_entry(sender, instance, created, raw=False, **kwargs) -> None:
+    """Every admin add, change and delete is a LogEntry. For a model with history the change is
+    already recorded (on_history_record) and only the inline rows it names are added here (an
+    alias added on a game's page); a model without history is recorded from this alone (its
+    change message names the fields, not their values)."""
+    if not created or raw:
+        return
+    model = instance.content_type.model_class() if instance.content_type_id else None
+    if model is not None and model._meta.app_label == "auth":
+        return  # users and groups are recorded with their values (below)
+    try:
+        parts = json.loads(instance.change_message or "[]")
+    except ValueError:
+        parts = [{"message": instance.change_message}]
+    if model is not None and getattr(model, "history", None) is not None:
+        parts = [
+            part for part in parts if any("name" in detail for detail in part.values() if isinstance(detail, dict))
+        ]
+        if not parts:
+            return
+    if not parts and instance.action_flag == 2:
+        return  # saved without a change
+    request = current_request()
+    audit_append(
+        kind=ADMIN_ACTIONS.get(instance.action_flag, "admin.action"),
+        **_actor_fields(instance.user),
+        ip_address=request_address(request),
+        object_type=model._meta.label_lower if model is not None else "",
+        object_id=str(instance.object_id or ""),
+        object_repr=instance.object_repr,
+        changes={"admin": parts},
+        reason=request.POST.get("_audit_reason", "")[:500] if request is not None and request.method == "POST" else "",
     )
 
 
@@ -266,3 +309,4 @@ def connect() -> None:
     for through in (user_model.groups.through, user_model.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(on_membership_changed, sender=through, dispatch_uid=f"audit.m2m.{through._meta.label}")
     user_logged_out.connect(on_logged_out, dispatch_uid="compliance.audit.logout")
+    post_save.connect(on_admin_log_entry, sender=LogEntry, dispatch_uid="compliance.audit.admin_log")

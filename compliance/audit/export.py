@@ -72,12 +72,12 @@ class ExportInvalid(ValueError):
 def parse_time(text: str, *, name: str) -> datetime:
     """An ISO-8601 time or date; without a zone it is UTC."""
     text = (text or "").strip()
-    parsed = parse_datetime(text) if "T" in text or " " in text else None
-    if parsed is None:
-        try:
+    try:
+        parsed = parse_datetime(text) if "T" in text or " " in text else None
+        if parsed is None:
             parsed = datetime.fromisoformat(text)
-        except ValueError:
-            raise ExportInvalid(f"{name}: not an ISO-8601 time or date: {text!r}") from None
+    except ValueError:  # also well-formed but impossible: month 13, hour 25
+        raise ExportInvalid(f"{name}: not an ISO-8601 time or date: {text!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -27,6 +27,7 @@ from reconciliation.services.discrepancies import (
     discrepancy_resolve,
 )
 from wallet.models import AggregatorTransaction, GameRound, LedgerEntry
+from wallet.services.money_requests import money_request_new_key
 
 CSV_COLUMNS = [
     "id",
@@ -78,10 +79,12 @@ class WorkflowForm(forms.Form):
         + [(c.value, c.label) for c in Discrepancy.Resolution if c != Discrepancy.Resolution.SELF_HEALED],
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="Kept in the history.")
+    request_key = forms.UUIDField(widget=forms.HiddenInput)
     adjust = forms.DecimalField(
         required=False,
         label="adjustment (major units)",
-        help_text="Adjusted only: signed amount on the player's wallet, e.g. 2.50 or -2.50.",
+        help_text="Adjusted only: signed amount on the player's wallet, e.g. 2.50 or -2.50. It is a money "
+        "request: above the four-eyes threshold it waits for a second person's approval.",
     )
 
     def __init__(self, *args, exponent: int, **kwargs):
@@ -155,6 +158,7 @@ class DiscrepancyAdmin(SimpleHistoryAdmin):
                     "resolved_by",
                     "resolved_at",
                     "adjustment",
+                    "money_request",
                     "first_run",
                     "last_run",
                     "detected_at",
@@ -269,7 +273,7 @@ class DiscrepancyAdmin(SimpleHistoryAdmin):
         discrepancy = get_object_or_404(Discrepancy, pk=pk)
         currency = discrepancy.our_currency or discrepancy.their_currency
         exponent = Currency.objects.filter(pk=currency).values_list("exponent", flat=True).first() or 0
-        form = WorkflowForm(request.POST or None, exponent=exponent)
+        form = WorkflowForm(request.POST or None, exponent=exponent, initial={"request_key": money_request_new_key()})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -284,6 +288,7 @@ class DiscrepancyAdmin(SimpleHistoryAdmin):
                         adjust_amount=data.get("adjust_minor")
                         if data["resolution"] == Discrepancy.Resolution.ADJUSTED
                         else None,
+                        request_key=data["request_key"],
                     )
             except WorkflowError as exc:
                 form.add_error(None, str(exc))

@@ -178,7 +178,7 @@ class StatementImportAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/reconciliation/form.html", context)
 
-    @admin.action(description="Reconcile the selected statements")
+    @admin.action(description="Reconcile the selected statements", permissions=["add"])
     def reconcile_statements(self, request, queryset):
         for statement in queryset:
             start, end = statement_window(statement)

@@ -50,9 +50,6 @@ class StaleRoundAdmin(ReadOnlyAdmin):
             "aggregator", "wallet__player"
         )
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("wallet.view_gameround")
-
     def get_urls(self):
         view = self.admin_site.admin_view(self.close_view)
         return [path("<int:pk>/close/", view, name="reconciliation_staleround_close")] + super().get_urls()
@@ -73,7 +70,7 @@ class StaleRoundAdmin(ReadOnlyAdmin):
         )
 
     def close_view(self, request, pk: int):
-        if not request.user.has_perm("wallet.add_ledgertransaction"):
+        if not request.user.has_perm("reconciliation.change_staleround"):
             raise PermissionDenied
         round_ = get_object_or_404(StaleRound.objects.select_related("aggregator", "wallet__player"), pk=pk)
         lookup, problem = None, ""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -205,5 +205,9 @@ def hourly_sources(aggregator: Aggregator) -> list[str]:
 
 
 def statement_window(statement: StatementImport) -> tuple[datetime, datetime]:
+    """The whole UTC days the statement covers: a daily statement answers for its day, so our
+    records of that day that it does not list are missing there."""
     assert statement.first_at is not None and statement.last_at is not None
-    return statement.first_at, statement.last_at + timedelta(microseconds=1)
+    first = statement.first_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    last = statement.last_at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return first, last + timedelta(days=1)

@@ -115,7 +115,6 @@ def seed_chain(count: int) -> None:
                             for name in columns])  # fmt: skip
             if (i + 1) % 200_000 == 0:
                 log(f"  {i + 1} records written")
-    connection.commit() if not connection.get_autocommit() else None
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE compliance_auditrecord")
 

@@ -131,3 +131,12 @@ def test_a_withdrawal_beyond_the_balance_is_refused_with_a_message(wallet, playe
 @pytest.mark.parametrize("role", ["Support", "Operations", "Compliance"])
 def test_only_finance_opens_the_money_form(wallet, role):
     assert as_user(staff_in(role)).get(money_url(wallet)).status_code == 403
+
+
+def test_a_demo_wallet_takes_no_staff_money(player):
+    demo = Wallet.objects.create(player=player, currency_id="EUR", mode="demo")
+
+    response = as_user(staff_in("Finance")).get(money_url(demo), follow=True)
+
+    assert "real wallets only" in response.content.decode()
+    assert not MoneyRequest.objects.exists()

@@ -1,5 +1,7 @@
 """What staff met in the admin (issue 13), each fixed and checked as staff would see it."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -39,11 +41,21 @@ def test_calls_rounds_and_entries_show_money_in_major_units_with_the_currency(st
     assert "-3.00 EUR" in ledger and "97.00 EUR" in ledger
 
 
-def test_a_statement_has_the_running_balance_memo_and_staff(staff_client, admin_user, player):
+def confirmed_deposit(amount: str, memo: str) -> dict:
+    """The money form as its confirmation step sends it (wallet/admin_money.py)."""
+    return {"operation": "deposit", "amount": amount, "memo": memo, "request_key": str(uuid.uuid4()), "confirmed": "on"}
+
+
+@pytest.fixture
+def one_person_posts(settings):
+    # Under the four-eyes threshold the requester's deposit posts at once (docs/staff-roles.md).
+    settings.FOUR_EYES_DEFAULT_THRESHOLD = 1_000_00
+
+
+def test_a_statement_has_the_running_balance_memo_and_staff(staff_client, admin_user, player, one_person_posts):
     wallet = Wallet.objects.get(player=player, currency="EUR")
     staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]),
-        {"operation": "deposit", "amount": "12.34", "memo": "goodwill after outage"},
+        reverse("admin:wallet_wallet_money", args=[wallet.pk]), confirmed_deposit("12.34", "goodwill after outage")
     )
 
     statement = page(staff_client, reverse("admin:wallet_ledgertransaction_changelist"), wallet__id__exact=wallet.pk)
@@ -70,13 +82,13 @@ def test_a_round_lists_its_bets_wins_and_rollbacks(staff_client, played):
     assert "calls in this round" in text.lower() and "bet-42" in text and "win-42" in text
 
 
-def test_a_success_message_links_its_transaction_and_the_ledger_finds_it_by_number(staff_client, player):
+def test_a_success_message_links_its_transaction_and_the_ledger_finds_it_by_number(
+    staff_client, player, one_person_posts
+):
     wallet = Wallet.objects.get(player=player, currency="EUR")
 
     response = staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]),
-        {"operation": "deposit", "amount": "1.00", "memo": "link me"},
-        follow=True,
+        reverse("admin:wallet_wallet_money", args=[wallet.pk]), confirmed_deposit("1.00", "link me"), follow=True
     )
     ledger = LedgerTransaction.objects.get(memo="link me")
     url = reverse("admin:wallet_ledgertransaction_change", args=[ledger.pk])

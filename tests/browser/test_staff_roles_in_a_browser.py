@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -138,3 +138,32 @@ def wait_for_download(folder, timeout: float = 20.0):
             return done[0]
         time.sleep(0.2)
     raise AssertionError(f"no file downloaded into {folder}: {list(folder.iterdir())}")
+
+
+def test_back_and_confirm_again_answers_the_first_deposit(browser, live_server, admin_login, player, settings):
+    # The bug the issue reports: a deposit recorded, then Back and record again, posted twice.
+    settings.FOUR_EYES_DEFAULT_THRESHOLD = 1_000_00  # small deposits post at once, as then
+    wallet = Wallet.objects.get(player=player)
+    staff_in("Finance", "fiona")
+    admin_login("fiona", PASSWORD)
+    browser.get(f"{live_server.url}/admin/wallet/wallet/{wallet.pk}/money/")
+    browser.find_element(By.NAME, "amount").send_keys("5.00")
+    browser.find_element(By.NAME, "memo").send_keys("cash at the desk")
+    browser.find_element(By.ID, "review-money-operation").click()
+    wait_for_text(browser, "Balance after")
+    browser.find_element(By.ID, "confirm-money-operation").click()
+    wait_for_text(browser, "posted to the ledger")
+
+    browser.back()  # to the confirmation page, a POST: the browser offers to send it again
+    wait_for_text(browser, "Confirm Form Resubmission")
+    browser.refresh()
+    try:
+        browser.switch_to.alert.accept()  # "resend the form?"
+    except NoAlertPresentException:
+        pass
+
+    # The form's id is already used: the answer is the first deposit, not a second one.
+    page = wait_for_text(browser, "This form was already sent")
+    assert "posted to the ledger" in page
+    assert balance_of(player) == 10_000 + 500
+    assert LedgerTransaction.objects.filter(kind="deposit", memo="cash at the desk").count() == 1

@@ -1,6 +1,8 @@
 """What the audit log records without the code that changes things calling it
 (compliance/audit/capture.py), as staff would produce it through the admin."""
 
+import json
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -155,3 +157,37 @@ def test_rg_events_are_recorded(alice, admin_user):
 
     record = last("rg.cool_off_started")
     assert (record.player, record.actor) == ("alice", "admin")
+
+
+def log_entry(user, obj, flag, message):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    return LogEntry.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action_flag=flag,
+        change_message=json.dumps(message),
+    )
+
+
+def test_an_admin_change_to_a_model_without_history_is_recorded(admin_user, player):
+    from compliance.models import RgLimit
+
+    limit = RgLimit.objects.create(player=player, kind="deposit", period="day", currency_id="EUR", amount=100)
+
+    log_entry(admin_user, limit, 1, [{"added": {}}])
+
+    record = last("admin.addition")
+    assert (record.object_type, record.object_id, record.actor) == ("compliance.rglimit", str(limit.pk), "admin")
+
+
+def test_rows_added_inline_on_a_page_with_history_are_recorded_and_the_rest_is_not_twice(admin_user, aggregator):
+    log_entry(admin_user, aggregator, 2, [{"changed": {"fields": ["Name"]}}])  # history has it already
+    log_entry(admin_user, aggregator, 2, [{"added": {"name": "risk limit", "object": "acme EUR risk limits"}}])
+
+    records = list(AuditRecord.objects.filter(kind="admin.change"))
+    assert len(records) == 1
+    assert records[0].changes == {"admin": [{"added": {"name": "risk limit", "object": "acme EUR risk limits"}}]}

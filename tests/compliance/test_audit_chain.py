@@ -8,10 +8,20 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
+from compliance import tasks
 from compliance.audit.chain import GENESIS, audit_append, audit_chain_check, audit_hash, audit_head_export
 from compliance.models import AuditRecord, AuditVerification
+from tests.staff import staff_in
 from tests.wallet.test_concurrency import in_parallel
+
+
+@pytest.fixture(autouse=True)
+def own_heads_folder(settings, tmp_path):
+    # Never the installation's var/audit-heads: heads exported from another database there
+    # would rightly fail this one's verification.
+    settings.AUDIT_HEAD_EXPORT_DIR = str(tmp_path / "heads")
 
 
 def append(n: int) -> list[AuditRecord]:
@@ -112,3 +122,26 @@ def test_writers_racing_never_fork_the_chain():
     assert len(records) == 80
     assert audit_chain_check().ok
     assert len({record.prev_hash for record in records}) == 80  # no two follow the same head
+
+
+def test_the_daily_tasks_verify_and_export_and_the_admin_shows_the_last_result(db, client):
+    *_, head = append(3)
+
+    assert tasks.export_audit_head().endswith(".json")
+    assert tasks.verify_audit() is True
+    client.force_login(staff_in("Compliance"))
+    intact = client.get(reverse("admin:compliance_auditrecord_changelist")).content.decode()
+    behind_the_apps_back("UPDATE compliance_auditrecord SET reason = 'edited' WHERE id = %s", [head.pk])
+    assert tasks.verify_audit() is False
+    broken = client.get(reverse("admin:compliance_auditrecord_changelist")).content.decode()
+
+    assert "intact" in intact and head.hash in intact
+    assert f"BROKEN</strong> at record {head.pk}" in broken
+
+
+def test_what_the_database_hands_back_hashes_the_same(db):
+    # Addresses, times, nested JSON, numbers and text as PostgreSQL stores and returns them.
+    audit_append(kind="t", ip_address="2001:db8::1", changes={"b": [1, 2.5, None], "a": {"z": "ß"}}, reason="€ ✓")
+    audit_append(kind="t", ip_address="10.0.0.255", changes={"big": 2**62, "neg": -1, "flag": True})
+
+    assert audit_chain_check().ok

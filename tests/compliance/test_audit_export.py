@@ -104,6 +104,8 @@ def test_every_export_is_itself_recorded(records):
     [
         (["--from", "yesterday", "--to", "2026-01-01"], "not an ISO-8601"),
         (["--from", "2026-01-02", "--to", "2026-01-01"], "after the start"),
+        (["--from", "2026-13-01T00:00", "--to", "2026-01-01"], "not an ISO-8601"),
+        (["--from", "2026-01-01", "--to", "2026-02-30"], "not an ISO-8601"),
     ],
 )
 def test_bad_arguments_get_a_clear_error(db, args, message):

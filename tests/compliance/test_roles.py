@@ -50,6 +50,14 @@ MATRIX = {
     "compliance.registercheck": {C: "v"},
     "compliance.auditrecord": {C: "v"},
     "compliance.auditverification": {C: "v"},
+    "reconciliation.reconciliationrun": {F: "v", O: "v", C: "v"},
+    "reconciliation.discrepancy": {F: "vc", O: "v", C: "vc"},
+    "reconciliation.statementimport": {F: "v", O: "va", C: "v"},
+    "reconciliation.settlementrequest": {O: "v", C: "v"},
+    "reconciliation.settlementevent": {O: "v", C: "v"},
+    "reconciliation.reconciliationsettings": {O: "vac", C: "v"},
+    "reconciliation.shadowsummary": {F: "v", O: "v", C: "v"},
+    "reconciliation.staleround": {F: "v", O: "v", C: "v"},
 }
 # Nobody, superusers included, changes or deletes these.
 UNTOUCHABLE = [
@@ -62,7 +70,12 @@ UNTOUCHABLE = [
     "compliance.rgevent",
 ]
 # Admin actions (besides Django's delete_selected, which follows "d") each role sees.
-ACTIONS = {("casino.aggregator", O): {"sync_catalog_now"}, ("wallet.bonus", F): {"forfeit"}}
+ACTIONS = {
+    ("casino.aggregator", O): {"sync_catalog_now"},
+    **{("reconciliation.discrepancy", role): {"export_csv"} for role in (F, O, C)},
+    ("reconciliation.statementimport", O): {"reconcile_statements"},
+    ("wallet.bonus", F): {"forfeit"},
+}
 
 REGISTRY = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}
 
@@ -161,3 +174,14 @@ def test_support_sees_no_aggregator_and_so_no_secret_status(aggregator):
     client.force_login(staff_in(S))
 
     assert client.get(reverse("admin:casino_aggregator_change", args=[aggregator.pk])).status_code == 403
+
+
+@pytest.mark.parametrize(("role", "allowed"), [(S, True), (F, True), (O, False), (C, True)])
+def test_finding_a_player_and_the_player_page_follow_view_player(player, role, allowed):
+    client = Client()
+    client.force_login(staff_in(role))
+
+    found = client.get(reverse("admin:player_find"), {"q": "nobody-by-this-name"})
+    page = client.get(reverse("admin:player_page", args=[player.pk]))
+
+    assert (found.status_code == 200) is allowed and (page.status_code == 200) is allowed

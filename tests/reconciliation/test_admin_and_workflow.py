@@ -3,6 +3,7 @@ CSV export, statement upload, starting a run, stale rounds; and the selectors op
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,12 +15,13 @@ from django.utils import timezone
 from reconciliation.models import Discrepancy, ReconciliationRun, StatementImport
 from reconciliation.parsing import TheirRow
 from reconciliation.selectors import open_discrepancy_counts, stale_round_counts
-from reconciliation.services.discrepancies import WorkflowError, discrepancy_resolve
+from reconciliation.services.discrepancies import WorkflowError, discrepancy_adjustments_settle, discrepancy_resolve
 from reconciliation.services.runs import reconciliation_run
 from reconciliation.services.stale import RoundAtAggregator, StaleRoundError, stale_round_resolve
 from tests.conftest import balance_of
 from tests.reconciliation.conftest import their
-from wallet.models import GameRound, LedgerTransaction
+from wallet.models import GameRound, MoneyRequest
+from wallet.services.money_requests import money_request_approve, money_request_reject
 
 
 @pytest.fixture
@@ -64,30 +66,69 @@ def test_the_list_filters_and_the_page_shows_both_sides_and_the_round(admin_clie
     assert "run" in text  # the evidence: the run that found it
 
 
-def test_investigate_then_resolve_with_an_adjustment_moves_money_through_the_wallet(admin_client, found, player, staff):
+def test_investigate_then_an_adjustment_waits_for_four_eyes_and_resolves_when_approved(
+    admin_client, found, player, staff, django_user_model
+):
     missing = found["missing_here"]
     url = reverse("admin:reconciliation_discrepancy_workflow", args=[missing.pk])
-    admin_client.post(url, {"action": "investigate", "note": "asking the aggregator"})
+    admin_client.post(url, {"action": "investigate", "note": "asking the aggregator", "request_key": uuid.uuid4()})
     missing.refresh_from_db()
     assert missing.status == "investigating"
     before = balance_of(player)
-    response = admin_client.post(
-        url, {"action": "resolve", "resolution": "adjusted", "note": "win lost on the way; paid", "adjust": "0.70"}
-    )
+    form = {
+        "action": "resolve",
+        "resolution": "adjusted",
+        "note": "win lost on the way; paid",
+        "adjust": "0.70",
+        "request_key": uuid.uuid4(),
+    }
+    response = admin_client.post(url, form)
+    admin_client.post(url, form)  # the form sent twice asks once
     assert response.status_code == 302, response.content.decode()[:2000]
+    # waiting for a second person (the four-eyes threshold is 0 here): no money has moved
+    missing.refresh_from_db()
+    request = missing.money_request
+    assert (missing.status, request.status, request.amount) == ("investigating", "pending", 70)
+    assert request.source == f"reconciliation:discrepancy:{missing.pk}"
+    assert MoneyRequest.objects.count() == 1 and balance_of(player) == before
+    assert discrepancy_adjustments_settle() == 0
+    # a second person approves; the next settle resolves the discrepancy with the posting
+    approver = django_user_model.objects.create_superuser("finance-2", password="pw-long-enough-2")
+    money_request_approve(request_id=request.pk, staff_user=approver)
+    assert discrepancy_adjustments_settle() == 1
     missing.refresh_from_db()
     assert (missing.status, missing.resolution, missing.resolved_by) == ("resolved", "adjusted", staff)
     assert balance_of(player) == before + 70
     adjustment = missing.adjustment
-    assert (adjustment.kind, adjustment.created_by) == (LedgerTransaction.Kind.ADJUSTMENT, staff)
+    assert (adjustment.kind, adjustment.created_by, adjustment.approved_by) == ("adjustment", staff, approver)
     assert "win lost on the way" in adjustment.memo
-    reasons = list(
-        missing.history.order_by("history_id").values_list("status", "history_change_reason", "history_user")
+    reasons = list(missing.history.order_by("history_id").values_list("status", "history_change_reason"))
+    assert [r[0] for r in reasons] == ["open", "investigating", "investigating", "resolved"]
+    assert reasons[1][1] == "asking the aggregator" and "money request" in reasons[2][1]
+
+
+def test_a_small_adjustment_posts_at_once_and_a_rejected_one_goes_back_to_investigation(
+    found, player, staff, django_user_model, settings
+):
+    settings.FOUR_EYES_DEFAULT_THRESHOLD = 100  # 1.00 EUR and less: one person is enough
+    small = discrepancy_resolve(
+        discrepancy_id=found["missing_here"].pk, resolution="adjusted", note="paid", staff_user=staff, adjust_amount=70
     )
-    assert reasons[1:] == [
-        ("investigating", "asking the aggregator", staff.pk),
-        ("resolved", "win lost on the way; paid", staff.pk),
-    ]
+    assert (small.status, small.adjustment.created_by) == ("resolved", staff)
+    big = discrepancy_resolve(
+        discrepancy_id=found["amount_mismatch"].pk,
+        resolution="adjusted",
+        note="refund",
+        staff_user=staff,
+        adjust_amount=5000,
+    )
+    assert big.status == "investigating"
+    approver = django_user_model.objects.create_superuser("finance-2", password="pw-long-enough-2")
+    money_request_reject(request_id=big.money_request_id, staff_user=approver, note="not ours to pay")
+    assert discrepancy_adjustments_settle() == 1
+    big.refresh_from_db()
+    assert (big.status, big.money_request) == ("investigating", None)
+    assert "not ours to pay" in big.note
 
 
 def test_a_resolution_needs_a_note_and_only_an_adjustment_moves_money(found, staff):
@@ -189,3 +230,19 @@ def test_open_discrepancy_counts_per_aggregator(found, staff):
     assert open_discrepancy_counts() == {"acme": 2}
     discrepancy_resolve(discrepancy_id=found["missing_here"].pk, resolution="accepted", note="ok", staff_user=staff)
     assert open_discrepancy_counts() == {"acme": 1}
+
+
+def test_metrics_and_the_dashboard_show_open_discrepancies_and_stale_rounds(admin_client, found, money, settings):
+    money("bet", "b-s", 100, round_id="stale-3")
+    GameRound.objects.filter(external_id="stale-3").update(last_activity_at=timezone.now() - timedelta(days=2))
+    settings.STALE_ROUND_AFTER_SECONDS = 3600
+    text = admin_client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    assert 'casino_reconciliation_open_discrepancies{aggregator="acme"} 2.0' in text
+    assert 'casino_reconciliation_stale_rounds{aggregator="acme"} 1.0' in text
+    page = admin_client.get(reverse("admin:index")).content.decode()
+    assert 'id="reconciliation"' in page and "Amount mismatch 1" in page.replace("amount mismatch", "Amount mismatch")
+    listed = admin_client.get(
+        reverse("admin:reconciliation_discrepancy_changelist")
+        + f"?aggregator__id__exact={found['amount_mismatch'].aggregator_id}&status__in=open,investigating"
+    )
+    assert listed.status_code == 200 and "b-1" in listed.content.decode()  # the panel's link

@@ -78,7 +78,7 @@ def balance_delta(*, operation: str, amount: int) -> int:
     return -amount if operation == Operation.WITHDRAWAL else amount
 
 
-def decision_problem(*, request: MoneyRequest, staff_user, at: datetime) -> str | None:
+def decision_problem(*, request: MoneyRequest, staff_user) -> str | None:
     """Why `staff_user` may not approve or reject `request` now, or None. A request already
     decided is not a problem: the decision answers with its result (a repeated click)."""
     if not staff_user.has_perm(APPROVE_PERMISSION):
@@ -162,7 +162,7 @@ def money_request_approve(*, request_id: int, staff_user) -> MoneyRequest:
         with transaction.atomic(durable=True):
             # The request's lock: decisions on one request serialise here (see the docstring).
             request = MoneyRequest.objects.select_for_update().get(pk=request_id)
-            problem = decision_problem(request=request, staff_user=staff_user, at=now)
+            problem = decision_problem(request=request, staff_user=staff_user)
             if problem:
                 raise MoneyRequestRefused(problem)
             if request.status != Status.PENDING:
@@ -183,7 +183,7 @@ def money_request_reject(*, request_id: int, staff_user, note: str = "") -> Mone
     now = timezone.now()
     with transaction.atomic(durable=True):
         request = MoneyRequest.objects.select_for_update().get(pk=request_id)
-        problem = decision_problem(request=request, staff_user=staff_user, at=now)
+        problem = decision_problem(request=request, staff_user=staff_user)
         if problem:
             raise MoneyRequestRefused(problem)
         if request.status == Status.PENDING:

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from casino.environment import LOCAL
@@ -15,6 +16,15 @@ from wallet.services import wallet_deposit, wallet_open
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "admin"  # noqa: S105 - local demo login, printed by `make run`
+# One demo login per staff role (docs/staff-roles.md), the password the user name; two Finance
+# users, because a money operation needs a second one to approve it.
+DEMO_STAFF = [
+    ("support", "Support"),
+    ("finance", "Finance"),
+    ("finance2", "Finance"),
+    ("operations", "Operations"),
+    ("compliance", "Compliance"),
+]
 SANDBOX_CODE = "sandbox"
 # The same sandbox server also plays Hub88 (sandbox_play --protocol hub88), with demo keys.
 SANDBOX_HUB88_CODE = "sandbox-hub88"
@@ -49,6 +59,10 @@ class Command(BaseCommand):
         User = get_user_model()
         if not User.objects.filter(username=ADMIN_USERNAME).exists():
             User.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+        for username, role in DEMO_STAFF:
+            if not User.objects.filter(username=username).exists():
+                user = User.objects.create_user(username, password=username, is_staff=True)
+                user.groups.add(Group.objects.get(name=role))
         if not Aggregator.objects.filter(code=SANDBOX_CODE).exists():
             aggregator_create(
                 code=SANDBOX_CODE,
@@ -70,7 +84,10 @@ class Command(BaseCommand):
         self.sync_sandbox_catalog(sandbox)
         self.sync_sandbox_catalog(self.sandbox_hub88())
         self.money_for_demo(sandbox)
-        self.stdout.write(f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}")
+        staff = ", ".join(f"{username} ({role})" for username, role in DEMO_STAFF)
+        self.stdout.write(
+            f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}; staff {staff}, password = user name"
+        )
 
     def money_for_demo(self, aggregator: Aggregator) -> None:
         """What docs/money.md adds, switched on for the sandbox: it may play dollars and pounds on
