@@ -12,4 +12,4 @@ RUN CASINO_ENV=local SECRET_KEY=build-only FRONTEND_API_KEYS=build-only \
     DATABASE_URL=postgres://collectstatic@localhost/unused \
     python manage.py collectstatic --noinput --verbosity 0
 EXPOSE 8000
-CMD ["gunicorn", "casino.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "casino.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -30,7 +30,7 @@ test: install lint typecheck
 		&& $(PY) manage.py spectacular --validate --fail-on-warn --file var/openapi.yml \
 		&& $(VENV)/bin/pytest'
 
-## Load benchmark, about 5 min (BENCH_SECONDS=10 for a smoke run): docs/benchmarks.md
+## Load benchmark, about 13 min (BENCH_SECONDS=10 for a smoke run): docs/benchmarks.md
 bench: install services
 	$(TEST_ENV) $(PY) scripts/bench/run.py
 

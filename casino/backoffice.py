@@ -50,14 +50,10 @@ GAUGES: dict[str, tuple[str, tuple[str, ...]]] = {
     "casino_stale_rounds": ("Open rounds idle past STALE_ROUND_AFTER_SECONDS.", ("aggregator",)),
     # reconciliation: open discrepancies (reconciliation.selectors.open_discrepancy_counts()).
     "casino_reconciliation_open_discrepancies": ("Reconciliation discrepancies not yet resolved.", ("aggregator",)),
-    # reconciliation: rounds a settlement report says closed that we hold open, or the reverse
-    # (reconciliation.selectors.stale_round_counts()).
-    "casino_reconciliation_stale_rounds": (
-        "Rounds whose state disagrees with the aggregator's report.",
-        ("aggregator",),
-    ),
+    # reconciliation: stale rounds awaiting resolution (reconciliation.selectors.stale_round_counts()).
+    "casino_reconciliation_stale_rounds": ("Stale rounds awaiting resolution by staff.", ("aggregator",)),
     # compliance (audit log): the last verification of the audit chain.
-    "casino_audit_verify_failures": ("Entries the last audit-log verification found broken (0: intact).", ()),
+    "casino_audit_verify_failures": ("1 when the last audit-log verification found the chain broken, else 0.", ()),
     "casino_audit_verify_last_run_timestamp_seconds": ("When the audit log was last verified (Unix time).", ()),
 }
 
@@ -102,7 +98,7 @@ class PlayerFinder:
 _panels: dict[str, DashboardPanel] = {}
 _sections: dict[str, PlayerSection] = {}
 _finders: dict[str, PlayerFinder] = {}
-_gauges: dict[str, list[Callable[[], Iterable[Sample]]]] = {}
+_gauges: dict[str, Callable[[], Iterable[Sample]]] = {}
 
 
 def dashboard_panel(panel: DashboardPanel) -> None:
@@ -118,13 +114,11 @@ def player_finder(finder: PlayerFinder) -> None:
 
 
 def gauge_source(name: str, read: Callable[[], Iterable[Sample]]) -> None:
-    """Add a reader of `name`'s samples (a name of GAUGES); re-registering the same function is
-    a no-op, so a ready() that runs twice (tests) adds nothing."""
+    """Set the reader of `name`'s samples (a name of GAUGES). One reader per gauge: registering
+    again replaces it, so a gauge never exports the same series twice."""
     if name not in GAUGES:
         raise ValueError(f"{name} is not a gauge of casino.backoffice.GAUGES: add it there first")
-    readers = _gauges.setdefault(name, [])
-    if read not in readers:
-        readers.append(read)
+    _gauges[name] = read
 
 
 def panels() -> list[DashboardPanel]:
@@ -151,12 +145,13 @@ class GaugeCollector:
     def collect(self):
         for name, (documentation, labels) in GAUGES.items():
             family = GaugeMetricFamily(name, documentation, labels=list(labels))
-            for read in _gauges.get(name, ()):
-                try:
-                    for sample_labels, value in read():
-                        family.add_metric([str(sample_labels[label]) for label in labels], float(value))
-                except Exception:  # any failure: this gauge goes without samples this scrape
-                    logger.exception("metrics: reading %s failed", name)
+            read = _gauges.get(name)
+            try:
+                for sample_labels, value in read() if read else ():
+                    family.add_metric([str(sample_labels[label]) for label in labels], float(value))
+            except Exception:  # any failure: this gauge goes without samples this scrape
+                logger.exception("metrics: reading %s failed", name)
+                family = GaugeMetricFamily(name, documentation, labels=list(labels))
             yield family
 
     def describe(self):

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "casino.replica.ReplicaListsMiddleware",
 ]
 
 ROOT_URLCONF = "casino.urls"
@@ -142,6 +143,17 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     options=f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}", prepare_threshold=DB_PREPARE_THRESHOLD or None
 )
+# Admin lists, reports and exports may read from a replica; the money path never does
+# (casino/replica.py). Without DATABASE_REPLICA_URL the alias names the primary and nothing is
+# routed to it (no second connection to the same server). Tests mirror it.
+DATABASE_REPLICA = bool(env("DATABASE_REPLICA_URL", default=""))
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    **(env.db("DATABASE_REPLICA_URL") if DATABASE_REPLICA else {}),
+    "OPTIONS": dict(DATABASES["default"]["OPTIONS"]),
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS = ["casino.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -6,6 +6,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from compliance import admin_audit  # noqa: F401 - registers the audit log's admin (its own module)
+from compliance.backoffice import limit_amount_display
 from compliance.forms import ThrottledAdminAuthenticationForm
 from compliance.models import LoginAttempt, RegisterCheck, RgEvent, RgExclusion, RgLimit
 from compliance.rg.exclusion_services import exclusion_start, exclusion_start_problem
@@ -83,7 +84,7 @@ class RgLimitAdmin(admin.ModelAdmin):
     """Limits per player: listed, and set (add) through the service; never edited in place or
     deleted, so no admin path loosens a limit without the delay. History: the player's RgEvents."""
 
-    list_display = ["player", "kind", "period", "currency", "amount", "pending_amount", "pending_at", "updated_at"]
+    list_display = ["player", "kind", "period", "amount_display", "pending_display", "pending_at", "updated_at"]
     list_filter = ["kind", "period"]
     search_fields = ["player__external_id"]
     autocomplete_fields = ["player"]
@@ -93,10 +94,19 @@ class RgLimitAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["player", "kind", "period", "currency", "new_amount"]
-        return ["player", "kind", "period", "currency", "amount", "pending_amount", "pending_at", "history"]
+        return ["player", "kind", "period", "currency", "amount_display", "pending_display", "pending_at", "history"]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.get_fields(request, obj)
+
+    # Money in major units with its currency, time limits in minutes (compliance/backoffice.py).
+    @admin.display(description="in force")
+    def amount_display(self, limit):
+        return limit_amount_display(limit, limit.amount)
+
+    @admin.display(description="pending")
+    def pending_display(self, limit):
+        return limit_amount_display(limit, limit.pending_amount) if limit.pending_at else "—"
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -8,7 +8,7 @@ from casino import backoffice
 from compliance.models import AuditRecord, AuditVerification, RgEvent, RgExclusion, RgLimit
 
 
-def _amount(limit: RgLimit, amount: int | None) -> str:
+def limit_amount_display(limit: RgLimit, amount: int | None) -> str:
     """Money in major units with its currency; time settings in minutes."""
     if amount is None:
         return "none"
@@ -20,7 +20,11 @@ def rg_section(player, query) -> dict:
     return {
         "has_rg_state": player.has_rg_state,
         "limits": [
-            {"limit": lim, "amount": _amount(lim, lim.amount), "pending": _amount(lim, lim.pending_amount)}
+            {
+                "limit": lim,
+                "amount": limit_amount_display(lim, lim.amount),
+                "pending": limit_amount_display(lim, lim.pending_amount),
+            }
             for lim in limits
         ],
         "exclusions": RgExclusion.objects.filter(player=player).order_by("-starts_at")[:20],

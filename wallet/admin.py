@@ -123,6 +123,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
         "balance_display",
         "memo",
         "created_by",
+        "approved_by",
         "aggregator",
         "reference",
         "round",
@@ -141,7 +142,7 @@ class LedgerTransactionAdmin(ReadOnlyAdmin):
         return ledger.wallet.player
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+        return super().get_queryset(request).select_related("created_by", "approved_by")
 
     def get_search_results(self, request, queryset, search_term):
         # "#265" in a success message is a ledger transaction's number: find it by that too.

@@ -87,7 +87,7 @@ def _apply(aggregator, batch_id, events, raw, headers, payload) -> BatchAnswer:
             aggregator=aggregator,
             batch_id=batch_id,
             body=raw,
-            headers={name: headers.get(name, "") for name in KEPT_HEADERS if headers.get(name) is not None},
+            headers={name: headers[name] for name in KEPT_HEADERS if _storable(headers.get(name))},
         )
         results, applied = [], []
         for index, event in enumerate(events):
@@ -102,7 +102,9 @@ def _apply(aggregator, batch_id, events, raw, headers, payload) -> BatchAnswer:
 
 def _apply_event(aggregator, request, index: int, event) -> tuple[dict, SettlementEvent | None]:
     event_id = event.get("event_id") if isinstance(event, dict) else None
-    shown_id = event_id if isinstance(event_id, str) and len(event_id) <= 128 else None
+    # Echoed in the stored answer (jsonb) only when it is an id we could have kept: printable
+    # text (no NUL, no lone surrogate), else null.
+    shown_id = event_id if _storable(event_id) and len(event_id) <= 128 else None
     try:
         parsed = parse_event(event)
     except RowError as exc:
@@ -131,6 +133,17 @@ def _apply_event(aggregator, request, index: int, event) -> tuple[dict, Settleme
         for t in transactions
     )
     return {"event_id": row.event_id, "index": index, "status": "applied"}, row
+
+
+def _storable(value) -> bool:
+    """Text PostgreSQL's jsonb keeps as sent: printable, and valid UTF-8 (no lone surrogate)."""
+    if not isinstance(value, str) or not value.isprintable():
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _jsonable(payload: dict) -> dict:

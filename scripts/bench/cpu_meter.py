@@ -13,11 +13,12 @@ from pathlib import Path
 class CpuMeter:
     """CPU time used by the server (gunicorn's process group), the database (`postgres`
     processes: the backends of `database` and the shared background ones, the WAL writer, the
-    checkpointer; not the backends of other databases, which other jobs on a shared machine
-    use), the load generator (this process's finished children: locust) and the rest of the
-    machine (/proc/stat's busy time less those three). A thread samples the processes twice
-    a second and adds up each one's growth, so a database backend that ends (persistent
-    connections are renewed every DB_CONN_MAX_AGE) loses at most half a second."""
+    checkpointer, and the bench's pgbouncer when it runs; not the backends of other databases,
+    which other jobs on a shared machine use), the load generator (this process's finished
+    children: locust) and the rest of the machine (/proc/stat's busy time less those three).
+    A thread samples the processes twice a second and adds up each one's growth, so a database
+    backend that ends (persistent connections are renewed every DB_CONN_MAX_AGE) loses at most
+    half a second."""
 
     def __init__(self, server: subprocess.Popen, database: str):
         self.server_group = server.pid
@@ -44,7 +45,7 @@ class CpuMeter:
                 fields = text.rsplit(")", 1)[1].split()
                 if int(fields[2]) == self.server_group:  # pgrp
                     part = "server"
-                elif comm == "postgres" and self._ours(pid):
+                elif comm == "pgbouncer" or comm == "postgres" and self._ours(pid):
                     part = "database"
                 else:
                     continue

@@ -18,11 +18,12 @@
 
 Settings (environment): BENCH_SECONDS (60; BENCH_SECONDS=10 is the smoke run), BENCH_WARMUP (5),
 BENCH_PLAYERS (10000), BENCH_USERS (locust users; default 2 x workers), BENCH_WORKERS (gunicorn
-workers; default cores + 1), BENCH_WORKER_CLASS (sync), BENCH_THREADS (1), BENCH_PORT (8765),
+workers; default cores + 1), BENCH_WORKER_CLASS (gthread), BENCH_THREADS (4), BENCH_PORT (8765),
 BENCH_DB (casino_bench), BENCH_PG (postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL,
-BENCH_SCENARIOS (comma list, default all five), BENCH_ROUNDS (1: the chosen scenarios run this many
-times over, interleaved, each result named "scenario #k"), BENCH_PROFILE=1 (py-spy records the workers during
-the full-spread scenario; flame graph in var/bench/).
+BENCH_SCENARIOS (comma list, default all), BENCH_ROUNDS (1: the chosen scenarios run this many
+times over, interleaved, each result named "scenario #k"), BENCH_BET_USERS (16) and BENCH_BET_PLAYERS
+(1000) for the pure-bets scenarios, BENCH_PROFILE=1 or =<scenario> (py-spy records the workers during
+full spread, or that scenario; collapsed stacks in var/bench/).
 
 The cost of metrics, on demand: BENCH_SCENARIOS="full spread,full spread no metrics,full spread
 metrics again" runs the real mix counting, then with the server restarted with METRICS_ENABLED=0,
@@ -31,7 +32,6 @@ then counting again, and prints with / without (target: within 3 %).
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import signal
@@ -42,7 +42,10 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+import pgbouncer  # scripts/bench/pgbouncer.py, beside this script
 from cpu_meter import CpuMeter  # scripts/bench/cpu_meter.py, beside this script
+from measure import database_sessions, profile_workers, read_stats  # scripts/bench/measure.py
+from report import report  # scripts/bench/report.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "var" / "bench"
@@ -54,14 +57,16 @@ PLAYERS = int(os.environ.get("BENCH_PLAYERS", "10000"))
 # cores + 1 measured best here (2 cores, load generator on the same machine): full spread 328/s
 # with 3 workers against 257-265/s with 5 or 8 (docs/benchmarks.md).
 WORKERS = int(os.environ.get("BENCH_WORKERS", str((os.cpu_count() or 1) + 1)))
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
-THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+# The production server's settings (gunicorn.conf.py: gthread, 4 threads, keep-alive) unless told.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 USERS = int(os.environ.get("BENCH_USERS", str(2 * WORKERS)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 DB_NAME = os.environ.get("BENCH_DB", "casino_bench")
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
-PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+# BENCH_PROFILE=1 profiles "full spread"; BENCH_PROFILE=<scenario> profiles that one.
+PROFILE = {"": "", "1": "full spread"}.get(os.environ.get("BENCH_PROFILE", ""), os.environ.get("BENCH_PROFILE", ""))
 # Pure bets as aggregators send them (issue 15): BET_USERS connections, over BET_PLAYERS players or one.
 BET_USERS = int(os.environ.get("BENCH_BET_USERS", "16"))
 BET_PLAYERS = min(int(os.environ.get("BENCH_BET_PLAYERS", "1000")), PLAYERS - 1)  # the last one: sql's capture
@@ -78,6 +83,9 @@ SCENARIOS = {
     "bets ceiling hot": ("ceiling", 1, BET_USERS),
     "bets sql hot": ("sql", 1, BET_USERS),
     "bets hot": ("bets", 1, BET_USERS),
+    # The same bets through PgBouncer in transaction pooling, with fewer PostgreSQL connections
+    # (BENCH_POOL_SIZE) than the server's threads (scripts/bench/pgbouncer.py; needs pgbouncer).
+    "bets spread pgbouncer": ("bets", BET_PLAYERS, BET_USERS),
     # The cost of /metrics on the money path (on demand, not by default): the same mix with the
     # server counting nothing (METRICS_ENABLED=0), then counting again (target: within 3 %).
     "full spread no metrics": ("full", PLAYERS, USERS),
@@ -86,8 +94,19 @@ SCENARIOS = {
     "full spread rg": ("full", PLAYERS, USERS),
 }
 # Scenarios served by a server started with other settings (restarted around them).
-SERVER_ENV = {"full spread no metrics": {"METRICS_ENABLED": "0"}}
-DEFAULT_SCENARIOS = [name for name in SCENARIOS if "metrics" not in name]
+POOLER_PORT = int(os.environ.get("BENCH_POOLER_PORT", str(PORT + 1)))
+POOL_SIZE = int(os.environ.get("BENCH_POOL_SIZE", "4"))
+SERVER_ENV = {
+    "full spread no metrics": {"METRICS_ENABLED": "0"},
+    # Prepared statements off: Debian's pgbouncer 1.18 does not keep them across transactions.
+    "bets spread pgbouncer": {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:{POOLER_PORT}/{DB_NAME}",
+        "DB_PREPARE_THRESHOLD": "0",
+    },
+}
+DEFAULT_SCENARIOS = [
+    name for name in SCENARIOS if "metrics" not in name and ("pgbouncer" not in name or pgbouncer.available())
+]
 CHOSEN = [s.strip() for s in os.environ.get("BENCH_SCENARIOS", ",".join(DEFAULT_SCENARIOS)).split(",") if s.strip()]
 # The chosen scenarios run this many times over, interleaved ("name #k"): on a shared machine a
 # ratio is trusted only when the pairs of several rounds agree.
@@ -278,6 +297,21 @@ def start_server(extra_env: dict | None = None) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /health within 30 s")
 
 
+def start_pooler() -> subprocess.Popen:
+    from urllib.parse import urlsplit
+
+    pg = urlsplit(PG)
+    log(f"starting pgbouncer on {POOLER_PORT}: transaction pooling, {POOL_SIZE} PostgreSQL connections")
+    return pgbouncer.start(
+        folder=OUT / "pgbouncer",
+        port=POOLER_PORT,
+        database=DB_NAME,
+        pg_host=pg.hostname or "127.0.0.1",
+        pg_port=pg.port or 5432,
+        pool_size=POOL_SIZE,
+    )
+
+
 def stop_server(server: subprocess.Popen) -> None:
     if server.poll() is None:
         os.killpg(server.pid, signal.SIGTERM)
@@ -347,135 +381,6 @@ def run_sql_client(_target: str, players: int, users: int, seconds: int, prefix:
     return json.loads(out.read_text())
 
 
-def database_sessions() -> int:
-    """Connections PostgreSQL has opened to the bench database so far (pg_stat_database)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
-        return int(cursor.fetchone()[0])
-
-
-def read_stats(csv_prefix: Path) -> dict:
-    with open(f"{csv_prefix}_stats.csv", newline="") as handle:
-        rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    total = rows["Aggregated"]
-    failures = {}
-    failures_file = Path(f"{csv_prefix}_failures.csv")
-    if failures_file.exists():
-        with open(failures_file, newline="") as handle:
-            failures = {f"{r['Name']}: {r['Error'][:160]}": int(r["Occurrences"]) for r in csv.DictReader(handle)}
-    return {
-        "requests": int(total["Request Count"]),
-        "errors": int(total["Failure Count"]),
-        "rps": float(total["Requests/s"]),
-        "p50": float(total["50%"]),
-        "p95": float(total["95%"]),
-        "p99": float(total["99%"]),
-        "per_call": {
-            name: {"requests": int(r["Request Count"]), "p50": float(r["50%"]), "p99": float(r["99%"])}
-            for name, r in rows.items()
-            if name != "Aggregated"
-        },
-        "failures": failures,
-    }
-
-
-def profile_workers(server: subprocess.Popen, seconds: int) -> subprocess.Popen:
-    out = OUT / "profile-full-spread.txt"
-    command = [
-        str(VENV_BIN / "py-spy"),
-        "record",
-        "--pid",
-        str(server.pid),
-        "--subprocesses",
-        "--duration",
-        str(seconds),
-        "--format",
-        "raw",
-        "--output",
-        str(out),
-        "--nonblocking",
-    ]
-    log(f"profiling the workers with py-spy into {out}")
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
-
-
-# --- Report -----------------------------------------------------------------------------------
-
-
-def report(results: dict) -> list[str]:
-    lines = [
-        f"{'scenario':<20}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}",
-    ]
-    for name, r in results.items():
-        lines.append(
-            f"{name:<20}{r['requests']:>10}{r['rps']:>10.0f}{r['p50']:>9.0f}{r['p95']:>9.0f}{r['p99']:>9.0f}"
-            f"{r['errors']:>8}"
-        )
-    verdicts = []
-    for k in range(1, ROUNDS + 1):
-        verdicts += _verdicts(results, k)
-    lines += [
-        "",
-        f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"
-        f"{'HTTP conn.':>12}{'DB conn.':>10}",
-    ]
-    for name, r in results.items():
-        cpu = r.get("cpu_ms_per_request")
-        if cpu:
-            parts = [cpu["server"], cpu["database"], cpu["load generator"], cpu["other"]]
-            http = r.get("http_connections_per_request")
-            lines.append(
-                f"{name:<20}{parts[0]:>8.2f}{parts[1]:>10.2f}{parts[2]:>11.2f}{parts[3]:>8.2f}{sum(parts):>8.2f}"
-                f"{'-' if http is None else f'{http:.3f}':>12}{r.get('database_connections_per_request', 0):>10.3f}"
-            )
-    return lines + [""] + verdicts
-
-
-def _verdicts(results: dict, k: int) -> list[str]:
-    verdicts = []
-    full, bare, again = (results.get(label(f"full spread{s}", k)) for s in ("", " no metrics", " metrics again"))
-    if full and bare and bare["rps"]:
-        counted = [r["rps"] for r in (full, again) if r]
-        ratio = sum(counted) / len(counted) / bare["rps"]
-        verdicts.append(
-            f"full spread with metrics / without: {ratio:.3f} (mean of {len(counted)} runs with; target >= 0.97): "
-            f"{'MET' if ratio >= 0.97 else 'MISSED'}"
-        )
-    full, rg = results.get(label("full spread", k)), results.get(label("full spread rg", k))
-    if full and rg and full["rps"]:
-        ratio = rg["rps"] / full["rps"]
-        verdicts.append(
-            f"{label('full spread rg', k)} / full spread: {ratio:.3f} (target >= 0.95, no errors): "
-            f"{'MET' if ratio >= 0.95 and rg['errors'] == 0 else 'MISSED'}"
-        )
-    for kind, floor, p99_max in (("spread", 0.6, 30), ("hot", 0.5, 100)):
-        full, ceiling = results.get(label(f"full {kind}", k)), results.get(label(f"ceiling {kind}", k))
-        if not (full and ceiling and ceiling["rps"]):
-            continue
-        ratio = full["rps"] / ceiling["rps"]
-        met = ratio >= floor and full["p99"] <= p99_max and full["errors"] == 0
-        verdicts.append(
-            f"{label(f'full {kind}', k)} / ceiling {kind}: {ratio:.2f} (target >= {floor}, p99 <= {p99_max} ms,"
-            f" no errors): {'MET' if met else 'MISSED'}"
-        )
-    # Issue 15: pure bets at 0.8 of the raw-SQL ceiling, p99 <= 30 ms (spread) / 40 ms (hot).
-    for kind, p99_max in (("spread", 30), ("hot", 40)):
-        bets = results.get(label(f"bets {kind}", k))
-        for floor_name in (f"bets ceiling {kind}", f"bets sql {kind}"):
-            floor = results.get(label(floor_name, k))
-            if not (bets and floor and floor["rps"]):
-                continue
-            ratio = bets["rps"] / floor["rps"]
-            met = ratio >= 0.8 and bets["p99"] <= p99_max and bets["errors"] == 0
-            verdicts.append(
-                f"{label(f'bets {kind}', k)} / {floor_name}: {ratio:.2f} (target >= 0.8, p99 <= {p99_max} ms,"
-                f" no errors): {'MET' if met else 'MISSED'}"
-            )
-    return verdicts
-
-
 def main() -> int:
     unknown = [s for s in CHOSEN if s not in SCENARIOS]
     if unknown:
@@ -499,6 +404,7 @@ def main() -> int:
     server = start_server()
     meter = CpuMeter(server, DB_NAME)
     server_env: dict = {}
+    pooler = None
     results = {}
     try:
         if WARMUP:
@@ -509,6 +415,8 @@ def main() -> int:
         limits_set = False
         for k, name in ((k, name) for k in range(1, ROUNDS + 1) for name in CHOSEN):
             target, players, users = SCENARIOS[name]
+            if "pgbouncer" in name and pooler is None:
+                pooler = start_pooler()
             if SERVER_ENV.get(name, {}) != server_env:
                 stop_server(server)
                 server_env = SERVER_ENV.get(name, {})
@@ -527,7 +435,11 @@ def main() -> int:
             elif limits_set:  # a later round: the limits stay, read only in "full spread rg"
                 rg_state(on=name == "full spread rg")
             tag = label(name, k)
-            profiler = profile_workers(server, SECONDS) if PROFILE and tag == "full spread" else None
+            profiler = (
+                profile_workers(server, SECONDS, OUT / f"profile-{tag.replace(' ', '-')}.txt")
+                if PROFILE and tag == PROFILE
+                else None
+            )
             log(f"{tag}: {SECONDS} s")
             before, sessions = meter.read(), database_sessions()
             prefix = OUT / tag.replace(" ", "-").replace("#", "")
@@ -543,10 +455,12 @@ def main() -> int:
                 profiler.wait(timeout=SECONDS + 30)
     finally:
         stop_server(server)
+        if pooler is not None:
+            pgbouncer.stop(pooler)
 
     ledger_ok, ledger_text = check_ledger()
     totals = ledger_totals()
-    lines = report(results)
+    lines = report(results, ROUNDS)
     print()
     print("\n".join(lines))
     for name, r in results.items():

@@ -8,7 +8,7 @@ is the same in both).
 1. Captures the statements one real bet sends (in this process, through the WSGI application,
    with an execute wrapper that records each statement and its parameters), on a player outside
    the ones the scenario plays (the last one seeded).
-2. Replays them for BENCH_CONNECTIONS closed-loop connections during BENCH_SECONDS, each on a
+2. Replays them on BENCH_CONNECTIONS closed-loop connections (a process each) during BENCH_SECONDS, each on a
    random player among BENCH_PLAYERS, as the money path sends them: the lock and the reads in one
    pipeline (prepared statements), then the one write statement, then COMMIT. The values that
    name the call (transaction and round ids, the player's session token, wallet, player and
@@ -27,7 +27,6 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -173,54 +172,62 @@ def fill(row: list, values: dict, names: dict) -> list:
     return out
 
 
-def replay(templated: list[tuple[str, list]], names: dict, out: Path) -> None:
+def connection_loop(templated: list[tuple[str, list]], names: dict, deadline: float, results) -> None:
+    """One closed-loop connection, in a process of its own (threads would queue on the GIL while
+    holding the row lock, which a hot player's bets would measure instead of the database)."""
     import psycopg
 
     *reads, write = templated
-    url = os.environ["DATABASE_URL"]
+    conn = psycopg.connect(os.environ["DATABASE_URL"], prepare_threshold=5)
+    latencies, failed = [], []
+    while time.monotonic() < deadline:
+        n = random.randint(1, PLAYERS)
+        values = {
+            "tx": uuid.uuid4().hex,
+            "round": uuid.uuid4().hex,
+            "token": f"bench-session-{n:05d}",
+            "external": f"bench-{n:05d}",
+            "id": n,
+            "now": datetime.now().astimezone(),
+        }
+        start = time.perf_counter()
+        try:
+            with conn.transaction():
+                with conn.pipeline():
+                    cursors = [conn.cursor() for _ in reads]
+                    for cursor, (sql, row) in zip(cursors, reads, strict=True):
+                        cursor.execute(sql, fill(row, values, names))
+                locked = cursors[0].fetchone()
+                balance = locked[[d.name for d in cursors[0].description].index("balance")]
+                values["balance_after"] = balance - 100
+                conn.execute(write[0], fill(write[1], values, names)).fetchone()
+            latencies.append(time.perf_counter() - start)
+        except psycopg.Error as exc:
+            failed.append(str(exc)[:160])
+    conn.close()
+    results.put((latencies, failed))
+
+
+def replay(templated: list[tuple[str, list]], names: dict, out: Path) -> None:
+    import multiprocessing
+
+    results = multiprocessing.Queue()
     deadline = time.monotonic() + SECONDS
+    workers = [
+        multiprocessing.Process(target=connection_loop, args=(templated, names, deadline, results))
+        for _ in range(CONNECTIONS)
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
     latencies: list[float] = []
     errors: list[str] = []
-    lock = threading.Lock()
-
-    def connection_loop() -> None:
-        conn = psycopg.connect(url, prepare_threshold=5)
-        mine, failed = [], []
-        while time.monotonic() < deadline:
-            n = random.randint(1, PLAYERS)
-            values = {
-                "tx": uuid.uuid4().hex,
-                "round": uuid.uuid4().hex,
-                "token": f"bench-session-{n:05d}",
-                "external": f"bench-{n:05d}",
-                "id": n,
-                "now": datetime.now().astimezone(),
-            }
-            start = time.perf_counter()
-            try:
-                with conn.transaction():
-                    with conn.pipeline():
-                        cursors = [conn.cursor() for _ in reads]
-                        for cursor, (sql, row) in zip(cursors, reads, strict=True):
-                            cursor.execute(sql, fill(row, values, names))
-                    locked = cursors[0].fetchone()
-                    balance = locked[[d.name for d in cursors[0].description].index("balance")]
-                    values["balance_after"] = balance - 100
-                    conn.execute(write[0], fill(write[1], values, names)).fetchone()
-                mine.append(time.perf_counter() - start)
-            except psycopg.Error as exc:
-                failed.append(str(exc)[:160])
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors.extend(failed)
-
-    threads = [threading.Thread(target=connection_loop) for _ in range(CONNECTIONS)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for _ in workers:
+        mine, failed = results.get()
+        latencies += mine
+        errors += failed
+    for worker in workers:
+        worker.join()
     elapsed = time.monotonic() - started
     ms = sorted(x * 1000 for x in latencies)
 

@@ -3,10 +3,12 @@
 import uuid
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from casino.models import Player
-from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, Wallet
+from tests.staff import staff_in
+from wallet.models import AggregatorTransaction, GameRound, LedgerTransaction, MoneyRequest, Wallet
 
 
 @pytest.fixture
@@ -20,6 +22,24 @@ def played(native, call, session):
     native.post("bet", call("bet", transaction_id="bet-42", round_id="round-42", amount=300))
     native.post("win", call("win", transaction_id="win-42", round_id="round-42", amount=500, round_closed=True))
     return session
+
+
+def as_user(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def four_eyes_deposit(wallet, *, amount: str, memo: str):
+    """A staff deposit as staff make one: Finance asks, a second Finance user approves."""
+    fiona, frank = staff_in("Finance", "fiona"), staff_in("Finance", "frank")
+    form = {"operation": "deposit", "amount": amount, "memo": memo, "request_key": str(uuid.uuid4()), "confirmed": "on"}
+    as_user(fiona).post(reverse("admin:wallet_wallet_money", args=[wallet.pk]), form)
+    request = MoneyRequest.objects.get(memo=memo)
+    decided = as_user(frank).post(
+        reverse("admin:wallet_moneyrequest_decide", args=[request.pk]), {"decision": "approve"}, follow=True
+    )
+    return fiona, frank, decided
 
 
 def page(staff_client, url: str, **params) -> str:
@@ -41,26 +61,14 @@ def test_calls_rounds_and_entries_show_money_in_major_units_with_the_currency(st
     assert "-3.00 EUR" in ledger and "97.00 EUR" in ledger
 
 
-def confirmed_deposit(amount: str, memo: str) -> dict:
-    """The money form as its confirmation step sends it (wallet/admin_money.py)."""
-    return {"operation": "deposit", "amount": amount, "memo": memo, "request_key": str(uuid.uuid4()), "confirmed": "on"}
-
-
-@pytest.fixture
-def one_person_posts(settings):
-    # Under the four-eyes threshold the requester's deposit posts at once (docs/staff-roles.md).
-    settings.FOUR_EYES_DEFAULT_THRESHOLD = 1_000_00
-
-
-def test_a_statement_has_the_running_balance_memo_and_staff(staff_client, admin_user, player, one_person_posts):
+def test_a_statement_has_the_running_balance_memo_and_staff(staff_client, player):
     wallet = Wallet.objects.get(player=player, currency="EUR")
-    staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]), confirmed_deposit("12.34", "goodwill after outage")
-    )
+    fiona, frank, _ = four_eyes_deposit(wallet, amount="12.34", memo="goodwill after outage")
 
     statement = page(staff_client, reverse("admin:wallet_ledgertransaction_changelist"), wallet__id__exact=wallet.pk)
 
-    assert "112.34 EUR" in statement and "goodwill after outage" in statement and admin_user.username in statement
+    assert "112.34 EUR" in statement and "goodwill after outage" in statement
+    assert fiona.username in statement and frank.username in statement
 
 
 def test_ledger_transaction_and_call_pages_show_their_date_and_time(staff_client, played):
@@ -82,14 +90,10 @@ def test_a_round_lists_its_bets_wins_and_rollbacks(staff_client, played):
     assert "calls in this round" in text.lower() and "bet-42" in text and "win-42" in text
 
 
-def test_a_success_message_links_its_transaction_and_the_ledger_finds_it_by_number(
-    staff_client, player, one_person_posts
-):
+def test_a_success_message_links_its_transaction_and_the_ledger_finds_it_by_number(staff_client, player):
     wallet = Wallet.objects.get(player=player, currency="EUR")
 
-    response = staff_client.post(
-        reverse("admin:wallet_wallet_money", args=[wallet.pk]), confirmed_deposit("1.00", "link me"), follow=True
-    )
+    _, _, response = four_eyes_deposit(wallet, amount="1.00", memo="link me")
     ledger = LedgerTransaction.objects.get(memo="link me")
     url = reverse("admin:wallet_ledgertransaction_change", args=[ledger.pk])
 
@@ -170,3 +174,14 @@ def test_view_site_and_the_favicon_are_not_404s(staff_client):
     assert home.status_code == 302 and home["Location"] == reverse("admin:index")
     assert icon.status_code == 200 and icon["Content-Type"] == "image/svg+xml"
     assert 'href="/"' in page(staff_client, reverse("admin:index"))  # "View site"
+
+
+def test_rg_limits_show_money_in_major_units_and_time_in_minutes(staff_client, player):
+    from compliance.models import RgLimit
+
+    RgLimit.objects.create(player=player, kind="loss", period="day", currency_id="EUR", amount=5_000)
+    RgLimit.objects.create(player=player, kind="session_time", period="", amount=90)
+
+    text = page(staff_client, reverse("admin:compliance_rglimit_changelist"))
+
+    assert "50.00 EUR" in text and "90 min" in text

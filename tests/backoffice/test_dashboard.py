@@ -101,3 +101,42 @@ def test_the_player_page_masks_session_tokens_and_pages_its_rounds(staff_client,
     assert 'data-round="r-24"' in page and 'data-round="r-4"' in second and 'data-round="r-5"' not in second
     assert 'id="older-rounds"' not in second
     assert "3.00 EUR" in page  # a round's bets, in major units with the currency
+
+
+def test_staff_without_the_player_permission_cannot_open_or_search_players(client, player):
+    user = get_user_model().objects.create_user("intern", password="a-long-test-password", is_staff=True)
+    client.force_login(user)
+
+    page = client.get(reverse("admin:player_page", args=[player.pk]))
+    search = client.get(reverse("admin:player_find"), {"q": "player-1"})
+
+    assert page.status_code == 404 and search.status_code == 404  # least privilege: no hint a player exists
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_rollup_runs_at_once_count_each_row_once(native, call):
+    import threading
+    from datetime import timedelta
+
+    from django.db import connection
+
+    play(native, call, rounds=5)
+    errors = []
+
+    def advance():
+        try:
+            rollups_advance(lag=timedelta(0), batch=3)  # small steps: the runs interleave
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    runs = [threading.Thread(target=advance) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+
+    assert errors == []
+    assert MoneyMinute.objects.aggregate(b=Sum("bet_amount"))["b"] == -ledger_sum("bet") == 1_500
+    assert MoneyMinute.objects.aggregate(w=Sum("win_amount"))["w"] == ledger_sum("win") == 1_000

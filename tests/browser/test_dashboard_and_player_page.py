@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from casino.models import Currency
 from games.catalog import catalog_sync
@@ -117,6 +118,8 @@ def test_a_search_by_aggregator_transaction_id_lands_on_its_round_in_the_player_
     search = browser.find_element(By.CSS_SELECTOR, "form.player-search input[name=q]")
     search.send_keys(win.external_id)
     browser.find_element(By.CSS_SELECTOR, "form.player-search input[type=submit]").click()
+    # The search answers with a redirect to the player page: wait for it, not for the old page.
+    WebDriverWait(browser, 10).until(lambda b: "/page/" in b.current_url)
 
     assert browser.find_element(By.TAG_NAME, "h1").text == f"Player {win.wallet.player.external_id}"
     rounds = browser.find_elements(By.CSS_SELECTOR, "#section-rounds .round")

@@ -118,11 +118,14 @@ def test_a_gauge_reader_that_fails_leaves_the_rest_of_the_scrape_intact(db, clie
     def broken():
         raise RuntimeError("boom")
 
+    kept = backoffice._gauges.get("casino_audit_verify_failures")
     backoffice.gauge_source("casino_audit_verify_failures", broken)
     try:
         text = scrape(client)
     finally:
-        backoffice._gauges["casino_audit_verify_failures"].remove(broken)
+        backoffice._gauges.pop("casino_audit_verify_failures")
+        if kept is not None:
+            backoffice.gauge_source("casino_audit_verify_failures", kept)
 
     assert "casino_stale_rounds" in text and "casino_audit_verify_failures" in text
     assert "reading casino_audit_verify_failures failed" in caplog.text

@@ -174,3 +174,14 @@ def test_hostile_fields_are_refused_or_ignored_never_a_500(client, aggregator):
     assert [r["status"] for r in results] == ["applied", "refused", "refused"]
     assert "session_token is longer than 64" in results[1]["reason"]
     assert "note" not in SettlementEvent.objects.get().payload  # the raw bytes keep it
+
+
+def test_an_event_id_we_could_not_keep_is_answered_as_null_not_a_503(client, aggregator):
+    bad = {**round_settled(), "event_id": "ev\u0000-1"}
+    batch = {"batch_id": "batch-nul", "events": [bad, round_settled("ev-2", "r-2")]}
+    response = post(client, batch)
+    assert response.status_code == 200, response.content
+    first, second = response.json()["results"]
+    assert (first["event_id"], first["status"], second["status"]) == (None, "refused", "applied")
+    # and the redelivery gets that stored answer back
+    assert post(client, batch).json() == response.json()

@@ -234,3 +234,19 @@ def test_the_seam_records_nothing_without_a_recorder(monkeypatch, finance, walle
     ask(fiona, wallet)
 
     assert not AuditRecord.objects.filter(kind__startswith="money_request").exists()
+
+
+def test_a_deposit_over_the_players_deposit_limit_is_refused_when_approved(finance, wallet, player):
+    from compliance.models import RgEvent
+    from compliance.rg.limits import rg_limit_set
+
+    fiona, frank = finance
+    rg_limit_set(player=player, kind="deposit", period="day", currency="EUR", amount=20_00)
+    request = ask(fiona, wallet, amount=50_00)
+
+    answer = money_request_approve(request_id=request.pk, staff_user=frank)
+
+    assert answer.status == Status.REFUSED and "limit" in answer.decision_note.lower()
+    assert balance_of(player) == 10_000
+    assert RgEvent.objects.filter(player=player, kind="deposit_refused").exists()
+    assert AuditRecord.objects.filter(kind="money_request.refused", object_id=str(request.pk)).exists()
