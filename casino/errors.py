@@ -22,6 +22,8 @@ class ErrorCode(StrEnum):
     TRANSACTION_ALREADY_SETTLED = "TRANSACTION_ALREADY_SETTLED"
     ROUND_CLOSED = "ROUND_CLOSED"
     CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    # A call played in another currency than the wallet's, with no rate within its validity.
+    FX_RATE_STALE = "FX_RATE_STALE"
     # A win over the aggregator's risk limits (wallet/services/risk.py): never applied.
     RISK_LIMIT_EXCEEDED = "RISK_LIMIT_EXCEEDED"
     RATE_LIMITED = "RATE_LIMITED"

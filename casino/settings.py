@@ -18,7 +18,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from casino.environment import PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
+from casino.environment import LOCAL, PRODUCTION, environment_problem, frontend_keys_problem, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -332,6 +332,13 @@ RG_REGISTERS = env.json("RG_REGISTERS", default={})
 # A register's confirmed answer is reused this long; an unconfirmed one is never reused.
 RG_REGISTER_CACHE_SECONDS = env.int("RG_REGISTER_CACHE_SECONDS", default=24 * 3600)
 
+# Currency conversion (docs/money.md): the rate feed, fetched every FX_FEED_INTERVAL_SECONDS
+# by beat; empty: rates are entered by staff only. `make run` (local) reads the sandbox's feed.
+FX_FEED_URL = env("FX_FEED_URL", default="http://127.0.0.1:8100/fx/rates" if CASINO_ENV == LOCAL else "")
+FX_FEED_INTERVAL_SECONDS = env.int("FX_FEED_INTERVAL_SECONDS", default=300)
+
+# The finance reports' daily rollup (docs/money.md) catches up with the ledger this often.
+REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=300)
 # --- Reconciliation (docs/reconciliation.md) -----------------------------------------------
 # Hourly runs cover the last closed hour reaching back this far for late traffic: a discrepancy
 # that heals within it is closed as self-healed by the next run.
@@ -353,6 +360,9 @@ CELERY_BEAT_SCHEDULE = {
     "advance-rollups": {"task": "wallet.advance_rollups", "schedule": 60.0},
     "catalog-sync-due": {"task": "games.sync_due_catalogs", "schedule": float(CATALOG_SYNC_CHECK_SECONDS)},
     "rg-limits-due": {"task": "compliance.apply_due_rg_limits", "schedule": 300.0},
+    "fx-rates-import": {"task": "wallet.import_fx_rates", "schedule": float(FX_FEED_INTERVAL_SECONDS)},
+    "report-rollup": {"task": "games.rollup_ledger", "schedule": float(REPORT_ROLLUP_SECONDS)},
+    "free-spins-track": {"task": "games.track_free_spins", "schedule": 300.0},
     "rg-exclusion-ends": {"task": "compliance.record_exclusion_ends", "schedule": 300.0},
     "money-requests-expire": {"task": "wallet.expire_money_requests", "schedule": 300.0},
     # The audit chain (docs/audit.md): walked, and its head exported, once a day.

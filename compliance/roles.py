@@ -40,6 +40,9 @@ PERMISSIONS: dict[str, list[str]] = {
         "compliance.view_rgevent",
         "compliance.view_rglimit",
         "compliance.view_rgexclusion",
+        # docs/money.md: a player's bonuses and free spins.
+        "wallet.view_bonus",
+        "games.view_freespingrant",
     ],
     # Requests and approves (four eyes: never their own) staff money operations.
     FINANCE: [
@@ -52,6 +55,18 @@ PERMISSIONS: dict[str, list[str]] = {
         # Reconciliation: runs and statements, discrepancies resolved (an adjustment is a money
         # request like any other), stale rounds closed with their bets refunded.
         "reconciliation.view_discrepancy",
+        # docs/money.md: FX rates entered by hand, jackpots' pools, bonuses (grant, forfeit), the
+        # finance reports and the providers' revenue-share contracts.
+        "wallet.view_fxrate",
+        "wallet.add_fxrate",
+        "wallet.view_jackpot",
+        "wallet.view_bonus",
+        "wallet.add_bonus",
+        "wallet.change_bonus",
+        "games.view_dailyfigures",
+        "games.view_providercontract",
+        "games.add_providercontract",
+        "games.change_providercontract",
         # resolves discrepancies, an adjustment being a money request; closes stale rounds
         "reconciliation.change_discrepancy",
         "reconciliation.view_reconciliationrun",
@@ -89,6 +104,16 @@ PERMISSIONS: dict[str, list[str]] = {
         "games.change_certification",
         "games.delete_certification",
         "games.view_catalogsyncrun",
+        # docs/money.md: which currencies an aggregator may play in, jackpots, free-spin grants.
+        "wallet.view_fxpair",
+        "wallet.add_fxpair",
+        "wallet.change_fxpair",
+        "wallet.view_fxrate",
+        "wallet.view_jackpot",
+        "wallet.add_jackpot",
+        "wallet.change_jackpot",
+        "games.view_freespingrant",
+        "games.add_freespingrant",
         # reconciliation: runs (and starting one), statements, settlement evidence, shadow mode
         "reconciliation.view_reconciliationrun",
         "reconciliation.add_reconciliationrun",

@@ -382,3 +382,6 @@ class CatalogSyncRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+import games.reports.admin  # noqa: E402, F401 - the finance reports register their own admin pages

@@ -3,6 +3,7 @@ runs, and the launches that opened game sessions on catalog games."""
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -207,3 +208,150 @@ class GameLaunch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.game.code} for {self.session}"
+
+
+# --- Finance reports (docs/money.md) ------------------------------------------------------------
+# Maintained from the ledger by games/reports/rollup.py (a beat task), never by scanning all
+# history on a page load. Real money only: demo play never reaches these tables.
+
+
+class DailyFigures(models.Model):
+    """One UTC day of one game of one aggregator in one (wallet) currency, in its minor units.
+
+    turnover = bets - rolled-back bets; GGR = turnover - cash wins; bonus cost = free, promo and
+    tournament wins; NGR = GGR - bonus cost - jackpot contributions (jackpot wins are paid from
+    the pools the contributions filled, so they do not count twice)."""
+
+    day = models.DateField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    game_code = models.CharField(max_length=128)
+    # The catalog's game and provider, when the rounds' sessions were launched from the catalog
+    # or the code is one of the aggregator's listed games; else empty ("unknown provider").
+    game = models.ForeignKey(Game, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+")
+    rounds = models.BigIntegerField(default=0)
+    bets = models.BigIntegerField(default=0, help_text="Bets that staked money (count).")
+    turnover = models.BigIntegerField(default=0)
+    wins = models.BigIntegerField(default=0, help_text="Cash wins.")
+    bonus_cost = models.BigIntegerField(default=0)
+    jackpot_contributions = models.BigIntegerField(default=0)
+    jackpot_wins = models.BigIntegerField(default=0)
+    unique_players = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "aggregator", "game_code", "currency"]
+        verbose_name_plural = "daily figures"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "aggregator", "game_code", "currency"], name="daily_figures_key")
+        ]
+        indexes = [models.Index(fields=["day", "provider"], name="daily_figures_day_provider")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.aggregator_id} {self.game_code} {self.currency_id}"
+
+    @property
+    def ggr(self) -> int:
+        return self.turnover - self.wins
+
+    @property
+    def ngr(self) -> int:
+        return self.ggr - self.bonus_cost - self.jackpot_contributions
+
+
+class PlayerDay(models.Model):
+    """A player played this game on this day: what counts unique players exactly, however
+    many times the rollup reads their transactions and however the report groups them."""
+
+    day = models.DateField()
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    game_code = models.CharField(max_length=128)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+", db_index=False)
+    player_id = models.BigIntegerField()
+    # The game's provider, as on its DailyFigures row: a report by provider counts its players
+    # from these rows alone, without joining the figures.
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "aggregator", "game_code", "currency", "player_id"], name="player_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.game_code} player {self.player_id}"
+
+
+class RollupWatermark(models.Model):
+    """The last ledger transaction id the rollup has counted (one row, locked while it runs)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_ledger_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} at ledger #{self.last_ledger_id}"
+
+
+class ProviderContract(models.Model):
+    """The revenue share a provider is paid on NGR: royalty = share x a month's NGR (if positive)."""
+
+    provider = models.OneToOneField(Provider, on_delete=models.PROTECT, related_name="contract")
+    revenue_share_percent = models.DecimalField(
+        "revenue share (% of NGR)", max_digits=6, decimal_places=3, help_text="12.5 for 12.5 % of NGR."
+    )
+    notes = models.CharField(max_length=255, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(revenue_share_percent__gte=0, revenue_share_percent__lte=100),
+                name="provider_contract_share_0_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.revenue_share_percent} % of NGR"
+
+
+class FreeSpinGrant(models.Model):
+    """Free spins given to a player through the aggregator's API (docs/money.md), tracked from
+    the grant to their consumption (the wallet calls naming the grant) or expiry."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending (not yet accepted by the aggregator)"
+        ACTIVE = "active"
+        CONSUMED = "consumed"
+        EXPIRED = "expired"
+        FAILED = "failed", "failed (the aggregator refused or did not answer)"
+
+    reference = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Ours, sent along.")
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="+")
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="free_spin_grants")
+    game_code = models.CharField(max_length=128)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, related_name="+")
+    spins = models.PositiveIntegerField()
+    bet_value = models.PositiveBigIntegerField(help_text="Stake of one spin, minor units (paid by the aggregator).")
+    starts_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # The aggregator's id of the grant (Hub88's reward_uuid): what its wallet calls carry.
+    external_id = models.CharField(max_length=128, blank=True, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(max_length=255, blank=True)
+    spins_used = models.PositiveIntegerField(default=0)
+    win_total = models.BigIntegerField(default=0, help_text="Minor units won with these spins (bonus cost).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="free_spins_open_by_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.spins} free spins of {self.game_code} for {self.player} ({self.status})"

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from casino.models import Aggregator
 from games.catalog import catalog_sync
+from games.free_spins import free_spins_track
+from games.reports.rollup import rollup_ledger
 
 
 @shared_task(name="games.sync_catalog")
@@ -50,3 +52,18 @@ def aggregators_due_for_sync(now=None) -> list[int]:
         if aggregator.last_sync is None or now - aggregator.last_sync >= timedelta(seconds=interval):
             due.append(aggregator.pk)
     return due
+
+
+@shared_task(name="games.rollup_ledger")
+def rollup_daily_figures() -> dict:
+    """Beat, every REPORT_ROLLUP_SECONDS: bring the daily figures up to date from the ledger.
+    Safe to run twice, or twice at once (the watermark row is locked per batch)."""
+    done = rollup_ledger()
+    return {"batches": done.batches, "from": done.from_id, "to": done.to_id}
+
+
+@shared_task(name="games.track_free_spins")
+def track_free_spins() -> int:
+    """Beat, every 5 minutes: count active grants' spins used and close the
+    consumed and the expired. Safe to run twice (it recounts)."""
+    return free_spins_track()

@@ -6,6 +6,9 @@
 - POST /control/faults    make the next n catalog calls answer 429 or 500 (item 4)
 - POST /control/reset     back to the default catalog, no faults, counters at zero
 - GET  /control/state     the catalog, pending faults and counters, for tests and demos
+- GET  /fx/rates           a rate feed (docs/money.md): every rate valid FX_VALID_SECONDS from now
+- POST /free-spins        grant free spins (native, signed like a callback): {"grant_id": ...}
+- POST /control/fx        set the feed's rates {"rates": {"USD/EUR": "0.92"}, "valid_seconds": 600}
 - GET  /health
 - POST /operator/generic/v2/game/list, /game/url   Hub88's Operator API (sandbox/hub88.py)
 - GET  /hub88/play?launch=...   the game page a Hub88 game URL opens
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_KEY_ID = "sandbox-key"
 DEFAULT_SECRET = "sandbox-signing-secret"  # noqa: S105 - the demo credentials load_demo registers
 MAX_BODY = 1_000_000
+# The sandbox's rate feed: plausible round figures, each direction its own rate (as real feeds).
+DEFAULT_FX_RATES = {"USD/EUR": "0.9234", "EUR/USD": "1.0829", "GBP/EUR": "1.1712", "EUR/GBP": "0.8538"}
 GAME_FIELDS = ("id", "code", "name", "provider", "category", "rtp", "demo", "enabled", "certifications")
 
 
@@ -72,8 +77,36 @@ class SandboxState:
     operator_public_key_pem: str = field(default_factory=lambda: hub88.key("operator_public"), repr=False)
     hub88_operator_id: int = 1
     hub88_launches: dict[str, dict] = field(default_factory=dict, repr=False)
+    # The rate feed: "BASE/QUOTE" -> one BASE in QUOTE (major units), as text (exact decimals).
+    fx_rates: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FX_RATES))
+    fx_valid_seconds: int = 600
+    # Free spins granted by the back-office (POST /free-spins): grant id -> the grant as asked.
+    free_spin_grants: dict[str, dict] = field(default_factory=dict)
     books: Books = field(default_factory=Books, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # --- the rate feed -------------------------------------------------------------------------
+
+    def fx_feed(self) -> dict:
+        with self.lock:
+            rates, valid = dict(self.fx_rates), self.fx_valid_seconds
+        return {
+            "as_of": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "valid_seconds": valid,
+            "rates": [
+                {"base": pair.split("/")[0], "quote": pair.split("/")[1], "rate": rate} for pair, rate in rates.items()
+            ],
+        }
+
+    def set_fx(self, *, rates: dict, valid_seconds: int = 600) -> None:
+        if not isinstance(rates, dict) or not all(
+            isinstance(k, str) and k.count("/") == 1 and isinstance(v, str) for k, v in rates.items()
+        ):
+            raise ControlError('rates are {"BASE/QUOTE": "decimal text"}')
+        if isinstance(valid_seconds, bool) or not isinstance(valid_seconds, int) or valid_seconds <= 0:
+            raise ControlError("valid_seconds is a positive integer")
+        with self.lock:
+            self.fx_rates, self.fx_valid_seconds = dict(rates), valid_seconds
 
     # --- catalog -----------------------------------------------------------------------------
 
@@ -137,6 +170,7 @@ class SandboxState:
             self.faults = {"catalog_429": 0, "catalog_500": 0}
             self.counters = dict.fromkeys(self.counters, 0)
             self.hub88_launches = {}
+            self.fx_rates, self.fx_valid_seconds = dict(DEFAULT_FX_RATES), 600
         self.books.reset()
 
     def snapshot(self) -> dict:
@@ -208,6 +242,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.report(url.query)
         elif url.path == "/control/state" and self.from_loopback():
             self.send_json(200, self.state.snapshot())
+        elif url.path == "/fx/rates":
+            self.send_json(200, self.state.fx_feed())
         elif url.path == "/health":
             self.send_json(200, {"status": "ok"})
         else:
@@ -221,6 +257,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.state, path, raw, self.headers.get("X-Hub88-Signature"), self.base_url()
             )
             self.send_text(status, json.dumps(body), content_type="application/json", headers=headers)
+            return
+        if path == "/free-spins":
+            self.grant_free_spins()
             return
         if not path.startswith("/control/"):
             self.read_body()
@@ -240,6 +279,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 self.state.set_faults(catalog_429=body.get("catalog_429", 0), catalog_500=body.get("catalog_500", 0))
             elif path == "/control/reset":
                 self.state.reset()
+            elif path == "/control/fx":
+                self.state.set_fx(rates=body.get("rates"), valid_seconds=body.get("valid_seconds", 600))
             elif path == "/control/reconciliation":
                 self.state.books.set_faults(body)
             elif path == "/control/play":
@@ -261,6 +302,29 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.send_json(200, self.state.snapshot())
 
     # Endpoints ----------------------------------------------------------------------------
+
+    def grant_free_spins(self):
+        """The native grant call (docs/money.md): signed like our wallet calls, over its body."""
+        raw = self.read_body()
+        signature_ok = self.headers.get("X-Aggregator-Key") == self.state.key_id and native_signature_matches(
+            [self.state.secret], self.headers.get("X-Timestamp", ""), raw, self.headers.get("X-Signature", "")
+        )
+        if not signature_ok:
+            self.send_json(401, {"error": "invalid signature"})
+            return
+        try:
+            body = json.loads(raw)
+            grant = {k: body[k] for k in ("reference", "player_id", "game_id", "currency", "spins", "bet_value")}
+        except (ValueError, KeyError, TypeError):
+            self.send_json(400, {"error": "reference, player_id, game_id, currency, spins and bet_value are required"})
+            return
+        if not isinstance(grant["spins"], int) or not isinstance(grant["bet_value"], int) or grant["spins"] <= 0:
+            self.send_json(400, {"error": "spins and bet_value are positive integers"})
+            return
+        grant_id = f"fs-{grant['reference']}"
+        with self.state.lock:
+            self.state.free_spin_grants[grant_id] = grant
+        self.send_json(200, {"grant_id": grant_id, "status": "active"})
 
     def catalog_games(self):
         fault = self.state.take_fault()

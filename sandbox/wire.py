@@ -38,6 +38,7 @@ class MoneyOp:
     spin_type: str = "cash"
     round_closed: bool = False
     reference_id: str = ""  # rollback: the transaction it cancels
+    free_spins_id: str = ""  # a bet or win of granted free spins: the grant's id
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class NativeWire:
                 payload["amount"] = op.amount
         else:
             payload.update(amount=op.amount, spin_type=op.spin_type)
+            if op.free_spins_id:
+                payload["free_spins_id"] = op.free_spins_id
         payload.update(
             transaction_id=op.transaction_id, round_id=op.round_id, game_id=op.game_code, round_closed=op.round_closed
         )

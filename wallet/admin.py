@@ -2,20 +2,32 @@
 wallet services (so they are ledger transactions with the staff member and reason on them)."""
 
 from datetime import timedelta
+from decimal import Decimal
 
+from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery, Sum
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from casino import backoffice
 from casino.admin import PlayerAdmin
-from casino.models import Player
+from casino.models import Mode, Player
+from casino.money import InexactAmount, to_minor_units
 from wallet.admin_money import money_operation_view
+from wallet.errors import WalletError
 from wallet.models import (
     AggregatorTransaction,
+    Bonus,
+    FxPair,
+    FxRate,
     GameRound,
     HouseAccount,
+    Jackpot,
     LedgerEntry,
     LedgerTransaction,
     Wallet,
@@ -23,6 +35,7 @@ from wallet.models import (
 )
 from wallet.selectors import house_account_balance, stale_rounds
 from wallet.services import wallet_open
+from wallet.services.bonus import bonus_forfeit, bonus_grant
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -334,3 +347,151 @@ class PlayerWithWalletsAdmin(PlayerAdmin):
         if not change and not Wallet.objects.filter(player=form.instance).exists():
             # A player created here can play at once: a real wallet in the default currency.
             wallet_open(player=form.instance, currency=settings.DEFAULT_WALLET_CURRENCY)
+
+
+# --- Currency conversion (docs/money.md) ----------------------------------------------------
+
+
+@admin.register(FxPair)
+class FxPairAdmin(admin.ModelAdmin):
+    """Which currencies an aggregator may play in on wallets of another currency."""
+
+    list_display = ["aggregator", "played", "wallet_currency", "enabled"]
+    list_filter = ["aggregator", "enabled"]
+    list_editable = ["enabled"]
+
+
+@admin.register(FxRate)
+class FxRateAdmin(admin.ModelAdmin):
+    """Rates are added (by staff here, or by the feed import), never changed: a round that
+    locked a rate keeps it in its own row, and this list is the history of what was in force."""
+
+    list_display = ["base", "quote", "rate", "as_of", "valid_until", "in_force", "source", "created_by"]
+    list_filter = ["base", "quote", "source"]
+    date_hierarchy = "as_of"
+    fields = ["base", "quote", "rate", "as_of", "valid_until"]
+
+    @admin.display(boolean=True, description="valid now")
+    def in_force(self, rate):
+        return rate.as_of <= timezone.now() < rate.valid_until
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.source, obj.created_by = FxRate.Source.STAFF, request.user
+        super().save_model(request, obj, form, change)
+
+
+# --- Jackpots (docs/money.md) ----------------------------------------------------------------
+
+
+@admin.register(Jackpot)
+class JackpotAdmin(SimpleHistoryAdmin):
+    """Jackpots and their pools: what contributions put in and jackpot wins took out (real money;
+    the pool is the balance of the jackpot's house account)."""
+
+    list_display = ["name", "aggregator", "game_code", "currency", "contribution_percent", "is_active", "pool"]
+    list_filter = ["aggregator", "currency", "is_active"]
+    readonly_fields = ["pool"]
+
+    def get_queryset(self, request):
+        pools = (
+            LedgerEntry.objects.filter(house_account__jackpot=OuterRef("pk"), house_account__mode=Mode.REAL)
+            .values("house_account__jackpot")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return super().get_queryset(request).select_related("currency").annotate(pool_total=Subquery(pools))
+
+    @admin.display(description="pool")
+    def pool(self, jackpot):
+        total = getattr(jackpot, "pool_total", None)
+        return jackpot.currency.format(total or 0) if jackpot.pk else "-"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # its pool's ledger keeps pointing at it: deactivate instead
+
+
+# --- Bonus money (docs/money.md) -------------------------------------------------------------
+
+
+class BonusGrantForm(forms.ModelForm):
+    """A grant as staff enter it: the amount in major units of the wallet's currency."""
+
+    amount_major = forms.DecimalField(label="amount", min_value=Decimal("0"), help_text="Major units: 20.00")
+    wagering_multiple = forms.IntegerField(min_value=0, initial=30, help_text="Bets to place: amount x this.")
+
+    class Meta:
+        model = Bonus
+        fields = ["cash_wallet"]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        wallet, value = data.get("cash_wallet"), data.get("amount_major")
+        if wallet is not None and value is not None:
+            try:
+                data["amount"] = to_minor_units(value, exponent=wallet.currency.exponent)
+            except InexactAmount as exc:
+                self.add_error("amount_major", str(exc))
+        return data
+
+
+@admin.register(Bonus)
+class BonusAdmin(admin.ModelAdmin):
+    """Bonuses: granted here (through wallet/services/bonus.py), converted by wagering, or forfeited."""
+
+    list_display = ["created_at", "cash_wallet", "amount_display", "wagered_display", "status", "closed_at"]
+    list_filter = ["status"]
+    search_fields = ["cash_wallet__player__external_id"]
+    list_select_related = ["cash_wallet__player", "cash_wallet__currency"]
+    raw_id_fields = ["cash_wallet"]
+    actions = ["forfeit"]
+    form = BonusGrantForm
+
+    @admin.display(description="amount")
+    def amount_display(self, bonus):
+        return bonus.cash_wallet.currency.format(bonus.amount)
+
+    @admin.display(description="wagered / required")
+    def wagered_display(self, bonus):
+        currency = bonus.cash_wallet.currency
+        return f"{currency.format(bonus.wagered)} / {currency.format(bonus.wagering_required)}"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Bonus._meta.fields] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            # Adding one calls a service that opens its own transaction(s) (durable; for free spins
+            # a network call in between): never inside the admin's own atomic block.
+            return self._changeform_view(request, object_id, form_url, extra_context)  # type: ignore[attr-defined]
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            grant = bonus_grant(
+                wallet_id=data["cash_wallet"].pk,
+                amount=data["amount"],
+                wagering_multiple=data["wagering_multiple"],
+                by=request.user,
+            )
+        except WalletError as exc:
+            raise ValidationError(exc.message) from exc
+        obj.pk = grant.pk
+
+    @admin.action(
+        description="Forfeit the selected bonuses (what is left goes back to the house)", permissions=["change"]
+    )
+    def forfeit(self, request, queryset):
+        for bonus in queryset.filter(status=Bonus.Status.ACTIVE):
+            bonus_forfeit(bonus_id=bonus.pk, by=request.user)
+        messages.success(request, "Forfeited.")

@@ -24,6 +24,7 @@ WALLET_CODES = frozenset(
         ErrorCode.TRANSACTION_ALREADY_SETTLED,
         ErrorCode.ROUND_CLOSED,
         ErrorCode.CURRENCY_MISMATCH,
+        ErrorCode.FX_RATE_STALE,
         ErrorCode.RISK_LIMIT_EXCEEDED,
         ErrorCode.RATE_LIMITED,
         ErrorCode.RETRY,
@@ -32,7 +33,8 @@ WALLET_CODES = frozenset(
 
 # Refusals for a business reason are remembered with their answer, so a resend gets the same
 # answer and a rollback of a refused bet moves nothing. Everything else (bad input, bad
-# signature, unknown player/session, conflicts, temporary failures) leaves no trace.
+# signature, unknown player/session, conflicts, temporary failures) leaves no trace. A stale FX
+# rate is temporary too: once the feed is back, a resend of the same call is applied.
 REMEMBERED_CODES = frozenset(
     {
         ErrorCode.INSUFFICIENT_FUNDS,

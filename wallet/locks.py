@@ -5,6 +5,8 @@ transaction records are only read or written while their wallet is locked, so th
 lock of their own. An operation that ever needs two wallets must lock them by ascending pk
 in one statement, so two such operations can never deadlock.
 
+A jackpot win locks its jackpot rows after its wallet, by ascending id (lock_jackpot).
+
 A win without a bet then locks one more row, always after its wallet: the day's counter of
 its aggregator and currency (lock_wins_without_bet_day). Wallet, then counter, and nothing
 holds a counter while waiting for a wallet, so these can never deadlock either. The counter is
@@ -19,7 +21,7 @@ from datetime import date
 
 from casino.models import GameSession, Player
 from wallet import rows
-from wallet.models import Wallet, WinsWithoutBetDay
+from wallet.models import Jackpot, Wallet, WinsWithoutBetDay
 
 
 def lock_session_wallet(
@@ -88,3 +90,8 @@ def lock_wins_without_bet_day(*, aggregator_id: int, currency: str, day: date) -
         [WinsWithoutBetDay(aggregator_id=aggregator_id, currency_id=currency, day=day)], ignore_conflicts=True
     )
     return WinsWithoutBetDay.objects.select_for_update().get(aggregator_id=aggregator_id, currency_id=currency, day=day)
+
+
+def lock_jackpot(*, jackpot_id: int) -> None:
+    """Lock a jackpot's row, after the wallet (a jackpot win): its pool is read and paid under it."""
+    list(Jackpot.objects.select_for_update().filter(pk=jackpot_id).values_list("pk", flat=True))

@@ -17,14 +17,26 @@ from simple_history.models import HistoricalRecords
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
 
 
+class WalletMode(models.TextChoices):
+    """A wallet's kind of money: Mode's two (real, demo), and bonus money (docs/money.md): a
+    player's bonus balance beside their real wallet, which no session plays from directly."""
+
+    REAL = Mode.REAL.value, "real"
+    DEMO = Mode.DEMO.value, "demo"
+    BONUS = "bonus", "bonus"
+
+
 class Wallet(models.Model):
     """A player's purse in one currency. `balance` is a cache of the sum of its ledger entries."""
 
     player = models.ForeignKey(Player, on_delete=models.PROTECT, related_name="wallets")
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # Demo wallets hold play money for demo sessions; real money never moves through them.
-    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    mode = models.CharField(max_length=8, choices=WalletMode.choices, default=Mode.REAL)
     balance = models.BigIntegerField(default=0, help_text="Minor units of the currency.")
+    # A real wallet whose player has an active bonus (wallet/services/bonus.py): only then does a
+    # money call read and lock the bonus wallet too. Read with the wallet row: free otherwise.
+    has_bonus = models.BooleanField(default=False, db_default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,23 +64,42 @@ class HouseAccount(models.Model):
         CASHIER = "cashier", "cashier (deposits and withdrawals)"
         ADJUSTMENT = "adjustment", "staff adjustments"
         DEMO_BANK = "demo_bank", "demo play-money bank"
+        # Currency conversion (docs/money.md): one per currency; its legs bridge a wallet in one
+        # currency and a game account in another, and keep what rounding leaves over.
+        FX = "fx", "currency conversion"
+        # Free, promo and tournament wins (per aggregator): their cost, apart from cash wins.
+        BONUS = "bonus", "bonus cost (free, promo and tournament wins)"
+        # A jackpot's pool (per jackpot): contributions in, jackpot wins out.
+        JACKPOT = "jackpot", "jackpot pool"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
+    # A jackpot's pool: one account per jackpot (and mode), whatever its aggregator.
+    jackpot = models.ForeignKey("Jackpot", on_delete=models.PROTECT, null=True, blank=True, related_name="accounts")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "aggregator", "currency", "mode"],
-                condition=models.Q(aggregator__isnull=False),
+                condition=models.Q(aggregator__isnull=False, jackpot__isnull=True),
                 name="house_account_unique_with_aggregator",
             ),
             models.UniqueConstraint(
                 fields=["kind", "currency", "mode"],
-                condition=models.Q(aggregator__isnull=True),
+                condition=models.Q(aggregator__isnull=True, jackpot__isnull=True),
                 name="house_account_unique_without_aggregator",
+            ),
+            models.UniqueConstraint(
+                fields=["jackpot", "mode"],
+                condition=models.Q(jackpot__isnull=False),
+                name="house_account_one_per_jackpot",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="jackpot", jackpot__isnull=False)
+                | (~models.Q(kind="jackpot") & models.Q(jackpot__isnull=True)),
+                name="house_account_jackpot_pool",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind="game", aggregator__isnull=False) | ~models.Q(kind="game"),
@@ -102,6 +133,15 @@ class GameRound(models.Model):
     rolled_back_bets = models.PositiveIntegerField(default=0)
     bet_total = models.BigIntegerField(default=0)
     win_total = models.BigIntegerField(default=0)
+    # The part of bet_total staked with bonus money: the round's wins go back to the bonus in
+    # that proportion while the bonus is active (docs/money.md).
+    bonus_stake = models.BigIntegerField(default=0, db_default=0)
+    # A round played in another currency than the wallet's: the rate its first money call locked;
+    # every later call of the round settles at it (bet_total and win_total are wallet currency).
+    fx_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
+    )
+    fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     last_activity_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -137,8 +177,19 @@ class LedgerTransaction(models.Model):
         WITHDRAWAL = "withdrawal"
         ADJUSTMENT = "adjustment"
         DEMO_TOP_UP = "demo_top_up", "demo top-up"
+        # Wins of spins the player paid nothing for, against the aggregator's bonus account.
+        FREE_SPIN_WIN = "free_spin_win", "free-spin win"
+        PROMO_WIN = "promo_win", "promo win"
+        TOURNAMENT_WIN = "tournament_win", "tournament win"
+        # Between house accounts (the game account and a jackpot's pool), and a pool's payout.
+        JACKPOT_CONTRIBUTION = "jackpot_contribution", "jackpot contribution"
+        JACKPOT_WIN = "jackpot_win", "jackpot win"
+        # Bonus money: granted into a bonus wallet, converted to cash once wagered (docs/money.md).
+        BONUS_GRANT = "bonus_grant", "bonus grant"
+        BONUS_CONVERSION = "bonus_conversion", "bonus converted to cash"
+        BONUS_FORFEIT = "bonus_forfeit", "bonus forfeited"
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
     currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # The wallet whose balance changed (also in the entries; kept here for search and reports).
@@ -154,6 +205,13 @@ class LedgerTransaction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     memo = models.CharField(max_length=255, blank=True)
+    # A call played in another currency than the wallet's (docs/money.md): what was played, in
+    # the played currency's minor units (signed like the wallet's leg), at which locked rate.
+    fx_currency = models.ForeignKey(
+        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
+    )
+    fx_amount = models.BigIntegerField("played amount", null=True, blank=True)
+    fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -236,6 +294,9 @@ class AggregatorTransaction(models.Model):
     result_code = models.CharField(max_length=32)
     balance = models.BigIntegerField(null=True, blank=True, help_text="The balance we answered.")
     message = models.CharField(max_length=255, blank=True)
+    # Bonus money: the part of a bet paid from the bonus wallet, or of a win or refund credited
+    # to it (wallet currency minor units; its ledger transaction is the call's second one).
+    bonus_amount = models.BigIntegerField(default=0, db_default=0)
     # For an RG_BLOCKED answer: why (casino.responsible_gaming.RgReason), replayed to a resend.
     rg_reason = models.CharField("RG reason", max_length=32, blank=True, default="", db_default="")
     ledger_transaction = models.OneToOneField(
@@ -331,6 +392,145 @@ class WinsWithoutBetDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} {self.currency_id} {self.day}"
+
+
+# --- Currency conversion ----------------------------------------------------------------------
+
+
+class FxPair(models.Model):
+    """An aggregator may play in `played` on wallets in `wallet_currency` (docs/money.md)."""
+
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.CASCADE, related_name="fx_pairs")
+    played = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+", verbose_name="played currency")
+    wallet_currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    enabled = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["aggregator", "played", "wallet_currency"]
+        verbose_name = "FX pair"
+        constraints = [
+            models.UniqueConstraint(fields=["aggregator", "played", "wallet_currency"], name="fx_pair_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(played=models.F("wallet_currency")), name="fx_pair_two_currencies"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aggregator} {self.played_id}->{self.wallet_currency_id}"
+
+
+class FxRate(models.Model):
+    """One unit of `base` is worth `rate` units of `quote` (major units), from `as_of` until
+    `valid_until`: after that a bet converted by it is refused (FX_RATE_STALE)."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff"
+        FEED = "feed"
+
+    base = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    quote = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    rate = models.DecimalField(max_digits=24, decimal_places=12)
+    as_of = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.STAFF)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["base", "quote", "-as_of"]
+        verbose_name = "FX rate"
+        constraints = [
+            models.UniqueConstraint(fields=["base", "quote", "as_of"], name="fx_rate_unique_as_of"),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="fx_rate_positive"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gt=models.F("as_of")), name="fx_rate_valid_after_as_of"
+            ),
+        ]
+        indexes = [models.Index(fields=["base", "quote", "-as_of"], name="fx_rate_latest")]
+
+    def __str__(self) -> str:
+        return f"1 {self.base_id} = {self.rate.normalize()} {self.quote_id} ({self.as_of:%Y-%m-%d %H:%M})"
+
+
+# --- Jackpots ---------------------------------------------------------------------------------
+
+
+class Jackpot(models.Model):
+    """A pool filled by a share of each real-money bet on its games and paid out by jackpot wins
+    (docs/money.md). Its money is its house account's (HouseAccount.jackpot): contributions and
+    wins are ledger transactions of their own kinds."""
+
+    name = models.CharField(max_length=100)
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, related_name="jackpots")
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, related_name="+")
+    game_code = models.CharField(
+        max_length=128, blank=True, help_text="The aggregator's game code; empty: every game of the aggregator."
+    )
+    contribution_percent = models.DecimalField(
+        "contribution (% of each bet)",
+        max_digits=7,
+        decimal_places=4,
+        help_text="Used when the aggregator sends no contribution amount with the bet.",
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["aggregator", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(contribution_percent__gte=0, contribution_percent__lte=100),
+                name="jackpot_contribution_0_100",
+            ),
+            models.UniqueConstraint(
+                fields=["aggregator", "currency", "game_code"],
+                condition=models.Q(is_active=True),
+                name="jackpot_one_active_per_game",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.aggregator} {self.currency_id})"
+
+
+# --- Bonus money ------------------------------------------------------------------------------
+
+
+class Bonus(models.Model):
+    """Bonus money granted to a player's real wallet: held in their bonus wallet, played after
+    their cash, convertible to cash once `wagered` reaches `wagering_required` (docs/money.md)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CONVERTED = "converted", "converted to cash"
+        FORFEITED = "forfeited"
+
+    cash_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="bonuses")
+    bonus_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(help_text="Granted, minor units.")
+    wagering_required = models.BigIntegerField(help_text="Real-money bets to place before conversion, minor units.")
+    wagered = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "bonuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cash_wallet"], condition=models.Q(status="active"), name="bonus_one_active_per_wallet"
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0, wagering_required__gte=0), name="bonus_amounts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"bonus {self.pk} of {self.cash_wallet} ({self.status})"
 
 
 class MoneyRequest(models.Model):

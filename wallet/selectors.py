@@ -79,6 +79,7 @@ _CHECKS = {
         HAVING COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(e.id) < 2
     """,
     "no negative balance": "SELECT id, balance FROM wallet_wallet WHERE balance < 0",
+    # A call played in another currency has legs in it too (the transaction's fx_currency).
     "entry currency equals transaction currency": """
         SELECT e.id, t.currency_id, COALESCE(w.currency_id, h.currency_id)
         FROM wallet_ledgerentry e
@@ -86,6 +87,15 @@ _CHECKS = {
         LEFT JOIN wallet_wallet w ON w.id = e.wallet_id
         LEFT JOIN wallet_houseaccount h ON h.id = e.house_account_id
         WHERE COALESCE(w.currency_id, h.currency_id) <> t.currency_id
+          AND COALESCE(w.currency_id, h.currency_id) IS DISTINCT FROM t.fx_currency_id
+    """,
+    "entries sum to zero in each currency": """
+        SELECT e.transaction_id, COALESCE(w.currency_id, h.currency_id), SUM(e.amount)
+        FROM wallet_ledgerentry e
+        LEFT JOIN wallet_wallet w ON w.id = e.wallet_id
+        LEFT JOIN wallet_houseaccount h ON h.id = e.house_account_id
+        GROUP BY e.transaction_id, COALESCE(w.currency_id, h.currency_id)
+        HAVING SUM(e.amount) <> 0
     """,
     "balance_after is the running balance": """
         SELECT id, wallet_id, balance_after, running FROM (
@@ -101,6 +111,7 @@ _LABELS = {
     "transaction entries sum to zero": "ledger transaction {0}: entries sum to {1} over {2} entries",
     "no negative balance": "wallet {0}: balance {1}",
     "entry currency equals transaction currency": "entry {0}: transaction in {1}, account in {2}",
+    "entries sum to zero in each currency": "ledger transaction {0}: its {1} entries sum to {2}",
     "balance_after is the running balance": "entry {0} of wallet {1}: balance_after {2}, running {3}",
 }
 

@@ -52,6 +52,14 @@ def risk_refusal_summary(record: AggregatorTransaction) -> str:
     )
 
 
+@shared_task(name="wallet.import_fx_rates")
+def import_fx_rates() -> int:
+    """Import the rate feed (settings.FX_FEED_URL); a rate already stored is stored once."""
+    from wallet.services.fx import fx_rates_refresh  # services import this module (mail tasks)
+
+    return fx_rates_refresh()
+
+
 @shared_task(name="wallet.expire_money_requests")
 def expire_money_requests() -> int:
     """Pending staff money requests past MONEY_REQUEST_TTL_SECONDS become expired (recorded)."""

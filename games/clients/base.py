@@ -6,6 +6,7 @@ Catalog sync, launch and reconciliation only ever talk to this interface.
 """
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -38,5 +39,23 @@ class CatalogEntry:
     raw: dict = field(default_factory=dict, compare=False)
 
 
+@dataclass(frozen=True)
+class FreeSpinsOrder:
+    """Free spins to grant a player (games/free_spins.py): amounts in minor units."""
+
+    reference: str  # ours: the aggregator keeps it with the grant
+    player_id: str
+    game_code: str
+    currency: str
+    spins: int
+    bet_value: int
+    starts_at: datetime
+    expires_at: datetime
+
+
 class AggregatorClient(Protocol):
     def fetch_catalog(self) -> list[CatalogEntry]: ...
+
+    def grant_free_spins(self, order: FreeSpinsOrder) -> str:
+        """Grant the spins; return the aggregator's id of the grant (its wallet calls name it)."""
+        ...

@@ -18,15 +18,17 @@ from decimal import Decimal, InvalidOperation
 import requests
 from django.utils.text import slugify
 
-from casino.models import Aggregator
+from casino.models import Aggregator, Currency
+from casino.money import rescale
 from casino.signing import rsa_sign
-from games.clients.base import CatalogEntry
+from games.clients.base import CatalogEntry, FreeSpinsOrder
 from games.clients.http import RetryPolicy, send
 from games.clients.native import CatalogError
 
 GAME_LIST = "/operator/generic/v2/game/list"
 GAME_URL = "/operator/generic/v2/game/url"
 TRANSACTIONS_LIST = "/operator/generic/v2/transactions/list"
+FREEBET_REWARD_CREATE = "/operator/generic/v2/freebet/rewards/create"
 
 # Hub88's documented time format for the transactions list; sent in UTC (the docs show no zone).
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -127,6 +129,34 @@ class Hub88Client:
         if not isinstance(items, list):
             raise Hub88Error(f"POST {TRANSACTIONS_LIST}: expected a list of transactions")
         return items
+
+    # --- Freebets API (free spins) -------------------------------------------------------------
+
+    def grant_free_spins(self, order: FreeSpinsOrder) -> str:
+        """A single-use reward (docs/hub88.md, Freebets API): returns its reward_uuid, which
+        Hub88's free bets and wins carry. Start and end are always sent (else Hub88 lets a reward
+        run for weeks)."""
+        body = {
+            "operator_id": self.operator_id,
+            "user": order.player_id,
+            "currency": order.currency,
+            "game_code": order.game_code,
+            # Hub88 counts in 1/100000 of a unit: exact from minor units (exponent <= 5).
+            "bet_value": rescale(
+                order.bet_value,
+                from_exponent=Currency.objects.get(pk=order.currency).exponent,
+                to_exponent=5,
+            ),
+            "bet_count": order.spins,
+            "start_time": _utc(order.starts_at).strftime(TIME_FORMAT),
+            "end_time": _utc(order.expires_at).strftime(TIME_FORMAT),
+            "operator_reference": order.reference,
+        }
+        answer = self.post(FREEBET_REWARD_CREATE, body)
+        reward = answer.get("reward_uuid") if isinstance(answer, dict) else None
+        if not isinstance(reward, str) or not reward:
+            raise Hub88Error(f"POST {FREEBET_REWARD_CREATE}: no reward_uuid in the answer")
+        return reward
 
     # --- Transport ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ X-Signature = hex HMAC-SHA256(signing secret, "{timestamp}.") over the empty bod
 docs/catalog-and-launch.md for the answer's shape.
 """
 
+import json
 import time
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -13,7 +14,7 @@ import requests
 
 from casino.models import Aggregator
 from casino.signing import native_signature
-from games.clients.base import CatalogEntry, Certification
+from games.clients.base import CatalogEntry, Certification, FreeSpinsOrder
 from games.clients.http import RetryPolicy, send
 
 
@@ -68,6 +69,42 @@ class NativeClient:
         if not isinstance(payload, dict) or not isinstance(payload.get("games"), list):
             raise CatalogError(f'GET {url}: expected {{"games": [...]}}')
         return parse_catalog(payload["games"])
+
+    def grant_free_spins(self, order: FreeSpinsOrder) -> str:
+        """POST {api_base_url}/free-spins, signed like a callback over its body (docs/money.md):
+        answers {"grant_id": "..."}. Raises OutboundError (no answer) or CatalogError (refused)."""
+        url = self.aggregator.api_base_url.rstrip("/") + "/free-spins"
+        body = json.dumps(
+            {
+                "reference": order.reference,
+                "player_id": order.player_id,
+                "game_id": order.game_code,
+                "currency": order.currency,
+                "spins": order.spins,
+                "bet_value": order.bet_value,
+                "starts_at": order.starts_at.isoformat(),
+                "expires_at": order.expires_at.isoformat(),
+            },
+            separators=(",", ":"),
+        ).encode()
+        response = send(
+            "POST",
+            url,
+            body=body,
+            headers=lambda: {**self.signed_headers(body), "Content-Type": "application/json"},
+            policy=self.policy,
+            session=self.session,
+            sleep=self.sleep,
+        )
+        if response.status_code != 200:
+            raise CatalogError(f"POST {url} answered {response.status_code}: {response.text[:200]}")
+        try:
+            grant_id = response.json()["grant_id"]
+        except (ValueError, KeyError, TypeError):
+            raise CatalogError(f'POST {url}: expected {{"grant_id": ...}}') from None
+        if not isinstance(grant_id, str) or not grant_id:
+            raise CatalogError(f"POST {url}: grant_id must be a non-empty string")
+        return grant_id
 
 
 def parse_catalog(items: list) -> list[CatalogEntry]:

@@ -36,6 +36,13 @@ MATRIX = {
     "games.game": {S: "v", O: "vc", C: "v"},
     "games.certification": {O: "vacd", C: "v"},
     "games.catalogsyncrun": {O: "v", C: "v"},
+    "wallet.fxpair": {O: "vac", C: "v"},
+    "wallet.fxrate": {F: "va", O: "v", C: "v"},
+    "wallet.jackpot": {F: "v", O: "vac", C: "v"},
+    "wallet.bonus": {S: "v", F: "vac", C: "v"},
+    "games.dailyfigures": {F: "v", C: "v"},
+    "games.providercontract": {F: "vac", C: "v"},
+    "games.freespingrant": {S: "v", O: "va", C: "v"},
     "compliance.loginattempt": {C: "v"},
     "compliance.rglimit": {S: "v", C: "va"},
     "compliance.rgexclusion": {S: "v", C: "va"},
@@ -67,6 +74,7 @@ ACTIONS = {
     ("casino.aggregator", O): {"sync_catalog_now"},
     **{("reconciliation.discrepancy", role): {"export_csv"} for role in (F, O, C)},
     ("reconciliation.statementimport", O): {"reconcile_statements"},
+    ("wallet.bonus", F): {"forfeit"},
 }
 
 REGISTRY = {model._meta.label_lower: model_admin for model, model_admin in admin.site._registry.items()}

@@ -2,11 +2,12 @@
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from casino.models import Aggregator
 from casino.signing import rsa_signature_matches
@@ -14,6 +15,9 @@ from games.clients import client_for
 from games.clients.http import OutboundError, RetryPolicy
 from games.clients.hub88 import Hub88Client, Hub88Error
 from games.clients.native import CatalogError
+from games.free_spins import free_spins_grant
+from games.models import FreeSpinGrant
+from tests.conftest import make_player
 from tests.hub88.conftest import PUBLIC_PEM
 
 GAMES = [
@@ -222,3 +226,43 @@ def test_catalog_sync_applies_hub88s_game_list(hub88_client, fake_hub88, hub88_a
     assert set(games) == {"clt_dragonrising", "evo_roulette"}
     assert games["clt_dragonrising"].provider.name == "Crazy Tooth Studio"
     assert games["evo_roulette"].enabled is False
+
+
+# --- Freebets API: free spins we grant (docs/money.md) ------------------------------------------
+
+REWARD = "/operator/generic/v2/freebet/rewards/create"
+
+
+def test_a_grant_is_a_signed_single_use_reward_with_its_times_and_hub88_units(hub88_client, fake_hub88):
+    fake_hub88.answers[REWARD] = (200, {"status": "FRS_ACTIVE", "reward_uuid": "rw-1"})
+    ann = make_player("ann")
+    ends = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    grant = free_spins_grant(
+        aggregator=hub88_client.aggregator, player=ann, game_code="clt_dragonrising", currency="EUR",
+        spins=10, bet_value=20, expires_at=ends,
+    )  # fmt: skip
+
+    assert (grant.status, grant.external_id) == (FreeSpinGrant.Status.ACTIVE, "rw-1")
+    path, body, headers = fake_hub88.requests[-1]
+    assert path == REWARD and rsa_signature_matches(PUBLIC_PEM, body, headers["X-Hub88-Signature"])
+    sent = json.loads(body)
+    assert (sent["user"], sent["bet_value"], sent["bet_count"], sent["end_time"]) == (
+        "ann",
+        20_000,
+        10,
+        "2030-01-02T03:04:05",
+    )
+    assert sent["operator_reference"] == str(grant.reference)
+
+
+def test_a_refused_grant_is_kept_as_failed_with_hub88s_error(hub88_client, fake_hub88):
+    fake_hub88.answers[REWARD] = (422, {"error": "game does not support freebets"})
+
+    grant = free_spins_grant(
+        aggregator=hub88_client.aggregator, player=make_player("ann"), game_code="x", currency="EUR",
+        spins=1, bet_value=20, expires_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+
+    assert grant.status == FreeSpinGrant.Status.FAILED
+    assert "game does not support freebets" in grant.error

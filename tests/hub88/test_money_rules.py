@@ -153,7 +153,8 @@ def test_a_supplier_promo_win_after_its_zero_bet_is_credited(hub88, tx, player):
 def test_only_temporary_failures_answer_the_generic_status():
     generic = {code for code in WALLET_CODES if hub88_api.WALLET_STATUS[code] == "RS_ERROR_UNKNOWN"}
 
-    assert generic == {ErrorCode.RETRY, ErrorCode.RATE_LIMITED}
+    # A stale FX rate is temporary too (not remembered): once the rate is back, a resend is paid.
+    assert generic == {ErrorCode.RETRY, ErrorCode.RATE_LIMITED, ErrorCode.FX_RATE_STALE}
 
 
 def test_a_rollback_of_a_win_is_a_final_refusal(hub88, tx, player):

@@ -47,6 +47,7 @@ HTTP_STATUS = {
     ErrorCode.TRANSACTION_ALREADY_SETTLED: 422,
     ErrorCode.ROUND_CLOSED: 422,
     ErrorCode.CURRENCY_MISMATCH: 422,
+    ErrorCode.FX_RATE_STALE: 422,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.RETRY: 503,
 }
@@ -117,10 +118,23 @@ class NativeMoneyRequest(NativeBalanceRequest):
     amount = StrictAmountField(min_value=0, max_value=MAX_AMOUNT, help_text="Minor units of the currency.")
     round_closed = StrictBooleanField(default=False)
     spin_type = serializers.ChoiceField(choices=SpinType.ALL, default=SpinType.CASH)
+    free_spins_id = ExactTextField(
+        max_length=128,
+        required=False,
+        help_text="A free-spin grant's id (the grant_id you answered to POST /free-spins): a bet naming it debits "
+        "nothing and its win is a free-spin win (docs/money.md).",
+    )
 
 
 class NativeBetRequest(NativeMoneyRequest):
     amount = StrictAmountField(min_value=1, max_value=MAX_AMOUNT, help_text="Minor units; a bet is positive.")
+    jackpot_contribution = StrictAmountField(
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        help_text="Optional: the part of the bet (minor units of the wallet's currency) that goes to the game's "
+        "jackpot, as you compute it; without it, the jackpot's own percentage applies (docs/money.md).",
+    )
 
 
 class NativeWinRequest(NativeMoneyRequest):
@@ -129,6 +143,8 @@ class NativeWinRequest(NativeMoneyRequest):
 
 class NativeRollbackRequest(NativeMoneyRequest):
     rollback_transaction_id = ExactTextField(max_length=128, help_text="The bet this rollback cancels.")
+    # A rollback names its bet, which carries its grant. (None removes an inherited DRF field.)
+    free_spins_id = None  # type: ignore[assignment]
     round_id = ExactTextField(max_length=128, required=False, default="")
     game_id = ExactTextField(max_length=128, required=False, default="")
     amount = StrictAmountField(
@@ -368,9 +384,12 @@ class MoneyView(NativeWalletView):
             amount=data.get("amount"),
             round_id=data["round_id"],
             game_code=data["game_id"],
-            spin_type=data["spin_type"],
+            spin_type=SpinType.FREE if data.get("free_spins_id") else data["spin_type"],
             round_closed=data["round_closed"],
             reference_id=data.get("rollback_transaction_id", ""),
+            jackpot_contribution=data.get("jackpot_contribution"),
+            free_spins_id=data.get("free_spins_id", ""),
+            is_free=bool(data.get("free_spins_id")) and self.kind == "bet",
             received_at=self.received_at,
         )
         return answer_response(wallet_process_call(call=call), transaction_id=call.transaction_id)

@@ -24,8 +24,17 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.services.bonus import bonus_balance, bonus_count_wager, bonus_read_locked
+from wallet.services.fx import fx_quote_read
+from wallet.services.jackpots import (
+    jackpot_contributions_post,
+    jackpot_contributions_reverse,
+    jackpots_of_game,
+    jackpots_with_pool_locked,
+)
+from wallet.services.ledger import write_posting
 from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
-from wallet.services.rules import Decision, Known, MoneyCall, SpinType, decide
+from wallet.services.rules import Decision, JackpotTerms, Known, MoneyCall, SpinType, decide
 from wallet.services.writes import write_call
 
 __all__ = ["CallAnswer", "MoneyCall", "SpinType", "wallet_balance", "wallet_process_call"]
@@ -112,13 +121,25 @@ def wallet_balance(*, aggregator: Aggregator, player_id: str, session_token: str
     except DatabaseError as exc:
         raise RetryLater() from exc
     if currency != session.currency_id:
+        return _balance_converted(probe, wallet)
+    bonus = bonus_balance(wallet=wallet) if wallet.has_bonus else 0
+    return CallAnswer(code="OK", balance=wallet.balance + bonus, currency=session.currency_id)
+
+
+def _balance_converted(probe: MoneyCall, wallet: Wallet) -> CallAnswer:
+    """The balance in a currency the aggregator may play in on this wallet, at the latest rate
+    (rounded down); past its validity, FX_RATE_STALE, as a bet would get."""
+    fx = fx_quote_read(aggregator=probe.aggregator, played=probe.currency, wallet_currency=wallet.currency_id)
+    if fx is None:
         raise WalletError(
             ErrorCode.CURRENCY_MISMATCH,
-            f"session currency is {session.currency_id}",
+            f"session currency is {wallet.currency_id}",
             balance=wallet.balance,
-            currency=session.currency_id,
+            currency=wallet.currency_id,
         )
-    return CallAnswer(code="OK", balance=wallet.balance, currency=session.currency_id)
+    if fx.rate is None or fx.valid_until is None or fx.valid_until <= timezone.now():
+        raise WalletError(ErrorCode.FX_RATE_STALE, f"no valid rate {probe.currency}->{wallet.currency_id} now")
+    return CallAnswer(code="OK", balance=fx.balance_played(wallet.balance), currency=probe.currency)
 
 
 def _find_session(call: MoneyCall) -> tuple[GameSession, Wallet]:
@@ -147,6 +168,15 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
         existing = known.record(call.transaction_id)
         if existing is not None:
             return _answer_resend(existing, call, wallet), None
+        known.at = at
+        played = _played_currency(call, known)
+        if played != wallet.currency_id:
+            # Played in another currency: its pair and latest rate (rules.py decides which rate).
+            known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
+        known.jackpots = _jackpots(call, session, wallet)
+        if wallet.has_bonus and session.mode == Mode.REAL:
+            # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
+            known.bonus = bonus_read_locked(wallet=wallet)
 
         rg = _rg_provider(session)
         if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
@@ -161,7 +191,6 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
                 # the session-time clock (casino/playing.py). An attribute of the row read above.
                 session_started_at=session.play_started_at,
             )
-            known.at = at
         try:
             # A win without a bet also locks its aggregator's counter of the day, after the
             # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
@@ -202,9 +231,10 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
                 request=call.content(),
                 outcome=decision.outcome,
                 result_code=decision.code,
-                balance=posting.balance_after if posting else wallet.balance,
+                balance=_answer_balance(call, wallet, known, decision),
                 message=decision.message,
                 rg_reason=decision.rg_reason,
+                bonus_amount=decision.bonus_amount,
                 ledger_transaction=posting.ledger if posting else None,
                 elapsed_us=_elapsed_us(call),
             ),
@@ -212,6 +242,27 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
             # The running RG totals, in the same statement: still under the wallet lock.
             also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
         )
+        if decision.bonus_posting is not None:
+            # The call's second ledger transaction: the part on the bonus wallet (locked above).
+            decision.bonus_posting.ledger.round = decision.round
+            write_posting(decision.bonus_posting)
+        if decision.wagered and known.bonus is not None:
+            bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
+        if decision.jackpot_contributions:
+            jackpot_contributions_post(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                round_=decision.round,
+                reference=call.transaction_id,
+                contributions=decision.jackpot_contributions,
+            )
+        elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
+            jackpot_contributions_reverse(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                bet_reference=call.reference_id,
+                reference=call.transaction_id,
+            )
         if rg is not None and decision.posting is None and decision.rg_reason:
             _rg_record_refusal(rg, call, session, wallet, decision)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
@@ -225,6 +276,44 @@ def _elapsed_us(call: MoneyCall) -> int | None:
     if call.received_at is None:
         return None
     return int((time.perf_counter() - call.received_at) * 1_000_000)
+
+
+def _jackpots(call: MoneyCall, session: GameSession, wallet: Wallet) -> list[JackpotTerms]:
+    """The jackpots of the call's game: for a real-money bet (its contributions; cached, no
+    query) and a jackpot win (with their pools, locked after the wallet)."""
+    if session.mode != Mode.REAL:
+        return []
+    is_bet = call.kind == AggregatorTransaction.Kind.BET
+    is_jackpot_win = call.kind == AggregatorTransaction.Kind.WIN and call.spin_type == SpinType.JACKPOT
+    if not (is_bet or is_jackpot_win):
+        return []
+    game_code = call.game_code or session.game_code
+    jackpots = jackpots_of_game(aggregator_id=call.aggregator.pk, currency=wallet.currency_id, game_code=game_code)
+    return jackpots_with_pool_locked(jackpots=jackpots, mode=wallet.mode) if is_jackpot_win else jackpots
+
+
+def _played_currency(call: MoneyCall, known: Known) -> str:
+    """The currency a call is played in: its own, but a rollback's is its bet's (Hub88 sends the
+    session's currency with a rollback)."""
+    if call.kind == AggregatorTransaction.Kind.ROLLBACK:
+        target = known.record(call.reference_id)
+        if target is not None:
+            return target.request.get("currency", call.currency)
+    return call.currency
+
+
+def _answer_balance(call: MoneyCall, wallet: Wallet, known: Known, decision: Decision) -> int:
+    """The balance we answer, in the currency of the call: cash and bonus money after the call,
+    converted (rounded down) at the rate the call settled at, or for a refusal at the latest
+    rate. No rate known: the wallet's own."""
+    posting = decision.posting
+    balance = posting.balance_after if posting is not None and posting.wallet is wallet else wallet.balance
+    if known.bonus is not None:
+        balance += known.bonus.wallet.balance + decision.bonus_delta
+    fx = decision.fx or known.fx
+    if call.currency == wallet.currency_id or fx is None or fx.rate is None or fx.played != call.currency:
+        return balance
+    return fx.balance_played(balance)
 
 
 def _rg_provider(session: GameSession) -> ResponsibleGaming | None:
@@ -241,11 +330,13 @@ def _rg_totals(
     """The provider's statement adding what the call applied to its running totals, or None."""
     if decision.posting is None:
         return None
+    # A bet or refund split between cash and bonus money counts whole (wallet/services/bonus.py).
+    bonus_part = abs(decision.bonus_posting.amount) if decision.bonus_posting is not None else 0
     return rg.money_statement(
         player_id=session.player_id,
         currency=wallet.currency_id,
         kind=call.kind,
-        amount=abs(decision.posting.amount),
+        amount=abs(decision.posting.amount) + bonus_part,
         at=at,
     )
 

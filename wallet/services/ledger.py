@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ class AccountKey(NamedTuple):
     currency_id: str
     mode: str
     aggregator_id: int | None = None
+    jackpot_id: int | None = None
 
 
 # House accounts are never deleted (ledger entries protect them), so each process remembers
@@ -36,13 +38,18 @@ _house_account_ids: dict[AccountKey, int] = {}
 
 class Posting(NamedTuple):
     """One balanced ledger transaction, ready to be written: `amount` on the (locked) wallet,
-    its opposite on the house account `counter`."""
+    its opposite on the house account `counter`, and `more_legs` on other house accounts,
+    which sum to zero by themselves (a conversion's, docs/money.md)."""
 
     ledger: LedgerTransaction  # unsaved
     wallet: Wallet
     counter: AccountKey
     amount: int
     balance_after: int
+    more_legs: tuple[tuple[AccountKey, int], ...] = ()
+
+    def house_legs(self) -> list[tuple[AccountKey, int]]:
+        return [(self.counter, -self.amount), *self.more_legs]
 
 
 def posting(
@@ -57,11 +64,19 @@ def posting(
     created_by=None,
     approved_by=None,
     memo: str = "",
+    more_legs: tuple[tuple[AccountKey, int], ...] = (),
+    fx: tuple[str, int, Decimal | None] | None = None,
+    mode: str | None = None,
 ) -> Posting:
-    """What post_transaction writes, unwritten (a money call writes it with its other rows)."""
+    """What post_transaction writes, unwritten (a money call writes it with its other rows).
+    `fx`: the played currency, amount and rate of a call played in another currency. `mode`:
+    the transaction's, when not the wallet's (bonus money is played as real money)."""
+    if sum(amount for _, amount in more_legs):
+        raise ValueError("the further legs of a posting must sum to zero")
+    fx_currency, fx_amount, fx_rate = fx or (None, None, None)
     ledger = LedgerTransaction(
         kind=kind,
-        mode=wallet.mode,
+        mode=mode or wallet.mode,
         currency_id=wallet.currency_id,
         wallet=wallet,
         aggregator=aggregator,
@@ -70,15 +85,22 @@ def posting(
         created_by=created_by,
         approved_by=approved_by,
         memo=memo,
+        fx_currency_id=fx_currency,
+        fx_amount=fx_amount,
+        fx_rate=fx_rate,
         created_at=timezone.now(),
     )
-    return Posting(ledger, wallet, counter, amount, wallet.balance + amount)
+    return Posting(ledger, wallet, counter, amount, wallet.balance + amount, more_legs)
 
 
 def post_transaction(**fields) -> LedgerTransaction:
     """Write one balanced ledger transaction (the arguments of posting()): `amount` on the
     (locked) wallet, its opposite on the house account, and move the cached balance with it."""
-    entry = posting(**fields)
+    return write_posting(posting(**fields))
+
+
+def write_posting(entry: Posting) -> LedgerTransaction:
+    """Write a Posting (its wallet locked) in one statement; see post_transaction."""
     ctes, params = posting_ctes(entry)
     with rows.cursor() as cursor:
         # Only our own SQL fragments are joined here; every value is a parameter.
@@ -95,35 +117,31 @@ def post_transaction(**fields) -> LedgerTransaction:
 
 def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:
     """The common table expressions that write `entry` in one statement, and their parameters:
-    `txn` (the ledger transaction: RETURNING id), `legs` (both legs: RETURNING house_account_id;
-    the house leg only if the remembered account exists) and `moved` (the cached balance).
+    `txn` (the ledger transaction: RETURNING id), `legs` (every leg: RETURNING house_account_id;
+    a house leg only if the remembered account exists) and `moved` (the cached balance).
     `expressions` go to rows.insert_values for the transaction (a round inserted alongside).
     The deferred trigger of migration 0002 checks the sum at commit."""
     insert_txn, txn_params = rows.insert_values(entry.ledger, **expressions)
     wallet_id = entry.wallet.pk
+    house_leg = (
+        " UNION ALL SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
+        " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
+    )
+    house_legs = entry.house_legs()
     ctes = (
         f"txn AS ({insert_txn} RETURNING id), "  # noqa: S608 - own fragments; values are parameters
         "legs AS ("
         "INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)"
         " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint FROM txn"
-        " UNION ALL"
-        " SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
-        " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
+        f"{house_leg * len(house_legs)}"
         " RETURNING house_account_id), "
         "moved AS (UPDATE wallet_wallet SET balance = balance + %s WHERE id = %s)"
     )
     amount = entry.amount
-    params = [
-        *txn_params,
-        wallet_id,
-        amount,
-        entry.balance_after,
-        -amount,
-        _house_account_id(entry.counter),
-        amount,
-        wallet_id,
-    ]
-    return ctes, params
+    params = [*txn_params, wallet_id, amount, entry.balance_after]
+    for key, leg in house_legs:
+        params += [leg, _house_account_id(key)]
+    return ctes, [*params, amount, wallet_id]
 
 
 def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction:
@@ -131,12 +149,13 @@ def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction
     ledger = entry.ledger
     ledger.pk = ledger_id
     rows.saved(ledger)
-    if not house_legs:
-        # The remembered id was stale: relearn it and write the missing leg.
-        _house_account_ids.pop(entry.counter, None)
-        LedgerEntry.objects.create(
-            transaction=ledger, house_account_id=_house_account_id(entry.counter), amount=-entry.amount
-        )
+    if house_legs < len(entry.house_legs()):
+        # A remembered id was stale: relearn them and write the missing legs.
+        written = set(LedgerEntry.objects.filter(transaction=ledger).values_list("house_account_id", flat=True))
+        for key, amount in entry.house_legs():
+            if _house_account_ids.get(key) not in written:
+                _house_account_ids.pop(key, None)
+                LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(key), amount=amount)
     entry.wallet.balance = entry.balance_after
     return ledger
 
@@ -162,3 +181,40 @@ def _house_account(key: AccountKey) -> HouseAccount:
 
 def game_account_key(aggregator: Aggregator, wallet: Wallet) -> AccountKey:
     return AccountKey(HouseAccount.Kind.GAME, wallet.currency_id, wallet.mode, aggregator.pk)
+
+
+def jackpot_account_key(*, jackpot_id: int, currency: str, mode: str) -> AccountKey:
+    return AccountKey(HouseAccount.Kind.JACKPOT, currency, mode, None, jackpot_id)
+
+
+def post_house_transfer(
+    *,
+    kind: str,
+    wallet: Wallet,
+    source: AccountKey,
+    target: AccountKey,
+    amount: int,
+    aggregator: Aggregator | None = None,
+    round_: GameRound | None = None,
+    reference: str = "",
+    memo: str = "",
+) -> LedgerTransaction:
+    """A ledger transaction between two house accounts (a jackpot contribution: the game account
+    to a pool), named after the player's `wallet` whose play caused it; no balance moves."""
+    ledger = LedgerTransaction.objects.create(
+        kind=kind,
+        mode=wallet.mode,
+        currency_id=wallet.currency_id,
+        wallet=wallet,
+        aggregator=aggregator,
+        round=round_,
+        reference=reference,
+        memo=memo,
+    )
+    LedgerEntry.objects.bulk_create(
+        [
+            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(source), amount=-amount),
+            LedgerEntry(transaction=ledger, house_account_id=_house_account_id(target), amount=amount),
+        ]
+    )
+    return ledger

@@ -63,6 +63,11 @@ def staff_post_locked(
     a demo wallet or a balance that does not cover a debit."""
     if wallet.mode != Mode.REAL:
         raise WalletError(ErrorCode.VALIDATION_ERROR, "staff operations apply to real wallets only")
+    if kind == LedgerTransaction.Kind.WITHDRAWAL and wallet.has_bonus:
+        # Bonus money is not the player's until wagered (wallet/services/bonus.py).
+        raise WalletError(
+            ErrorCode.VALIDATION_ERROR, "the player's bonus is not wagered yet: no withdrawal until it is"
+        )
     if wallet.balance + amount < 0:
         raise WalletError(
             ErrorCode.INSUFFICIENT_FUNDS, "insufficient funds", balance=wallet.balance, currency=wallet.currency_id

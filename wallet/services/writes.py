@@ -80,9 +80,10 @@ def _round_update(round_id: int, change: RoundChange) -> tuple[str, list]:
     now = rows.db().ops.adapt_datetimefield_value(timezone.now())
     sql = (
         "UPDATE wallet_gameround SET live_bets = live_bets + %s, rolled_back_bets = rolled_back_bets + %s,"
-        " bet_total = bet_total + %s, win_total = win_total + %s, last_activity_at = %s"
+        " bet_total = bet_total + %s, win_total = win_total + %s, bonus_stake = bonus_stake + %s,"
+        " last_activity_at = %s"
     )
-    params = [change.live_bets, change.rolled_back_bets, change.bet_total, change.win_total, now]
+    params = [change.live_bets, change.rolled_back_bets, change.bet_total, change.win_total, change.bonus_stake, now]
     if change.closes:
         sql += ", status = %s, closed_at = %s"
         params += [GameRound.Status.CLOSED.value, now]

@@ -1,4 +1,5 @@
 import os
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from casino.environment import LOCAL
 from casino.models import Aggregator, Player
+from games.models import Provider, ProviderContract
 from games.services import aggregator_create
+from wallet.models import FxPair, Jackpot
 from wallet.services import wallet_deposit, wallet_open
 
 ADMIN_USERNAME = "admin"
@@ -77,12 +80,27 @@ class Command(BaseCommand):
             wallet = wallet_open(player=player, currency=currency)
             if created:
                 wallet_deposit(wallet_id=wallet.pk, amount=deposit, memo="demo funding")
-        self.sync_sandbox_catalog(Aggregator.objects.get(code=SANDBOX_CODE))
+        sandbox = Aggregator.objects.get(code=SANDBOX_CODE)
+        self.sync_sandbox_catalog(sandbox)
         self.sync_sandbox_catalog(self.sandbox_hub88())
+        self.money_for_demo(sandbox)
         staff = ", ".join(f"{username} ({role})" for username, role in DEMO_STAFF)
         self.stdout.write(
             f"demo data loaded: admin login {ADMIN_USERNAME} / {ADMIN_PASSWORD}; staff {staff}, password = user name"
         )
+
+    def money_for_demo(self, aggregator: Aggregator) -> None:
+        """What docs/money.md adds, switched on for the sandbox: it may play dollars and pounds on
+        euro wallets (rates from its own feed, FX_FEED_URL), every game feeds a 1 % jackpot, and
+        each provider is paid 10 % of NGR."""
+        for played in ("USD", "GBP"):
+            FxPair.objects.get_or_create(aggregator=aggregator, played_id=played, wallet_currency_id="EUR")
+        if not Jackpot.objects.filter(aggregator=aggregator, currency_id="EUR").exists():
+            Jackpot.objects.create(
+                name="Sandbox jackpot", aggregator=aggregator, currency_id="EUR", contribution_percent=Decimal(1)
+            )
+        for provider in Provider.objects.filter(aggregator=aggregator):
+            ProviderContract.objects.get_or_create(provider=provider, defaults={"revenue_share_percent": Decimal(10)})
 
     def sandbox_hub88(self) -> Aggregator:
         """The sandbox as a Hub88 aggregator: its demo keys (sandbox/keys), operator id 1."""

@@ -98,7 +98,9 @@ WALLET_STATUS: dict[str, str] = {
     # A win over our risk limits for the aggregator: a final, clean reject (not RS_ERROR_UNKNOWN,
     # which Hub88 retries). Staff are alerted and pay a genuine win by hand.
     ErrorCode.RISK_LIMIT_EXCEEDED: RS.LIMIT_REACHED,
-    # Only temporary failures answer the generic status: a resend may succeed.
+    # Only temporary failures answer the generic status: a resend may succeed. A stale FX rate is
+    # one (not remembered): once the rate feed is back, Hub88's resend of a win is paid.
+    ErrorCode.FX_RATE_STALE: RETRYABLE_STATUS,
     ErrorCode.RATE_LIMITED: RETRYABLE_STATUS,
     ErrorCode.RETRY: RETRYABLE_STATUS,
 }

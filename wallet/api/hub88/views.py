@@ -284,6 +284,7 @@ def _bet_or_win_call(aggregator: Aggregator, data: dict, *, kind: str, received_
         round_closed=bool(data.get("round_closed")),
         reference_id=data.get("reference_transaction_uuid") or "",
         is_free=bool(data.get("is_free")),
+        free_spins_id=data.get("reward_uuid") or "",
         received_at=received_at,
     )
 
