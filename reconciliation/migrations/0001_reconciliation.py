@@ -765,12 +765,4 @@ class Migration(migrations.Migration):
             "ALTER TABLE reconciliation_stagedtransaction SET UNLOGGED",
             "ALTER TABLE reconciliation_stagedtransaction SET LOGGED",
         ),
-        # A run reads the aggregator's call records of one window by their time. A BRIN index: the
-        # records are appended in time order, so a few pages of it find any hour, and it costs the
-        # bet path next to nothing to keep (a B-tree would be one more index write per call).
-        migrations.RunSQL(
-            "CREATE INDEX IF NOT EXISTS reconciliation_aggtxn_created_brin"
-            " ON wallet_aggregatortransaction USING brin (created_at)",
-            "DROP INDEX IF EXISTS reconciliation_aggtxn_created_brin",
-        ),
     ]
