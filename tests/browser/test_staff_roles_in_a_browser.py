@@ -115,6 +115,7 @@ def test_compliance_exports_a_days_audit_history_and_the_file_holds_every_record
     start, end = browser.find_element(By.NAME, "start"), browser.find_element(By.NAME, "end")
     start.clear()
     start.send_keys(today.isoformat())
+    end.clear()
     end.send_keys((today + timedelta(days=1)).isoformat())
     Select(browser.find_element(By.NAME, "format")).select_by_value("csv")
     browser.find_element(By.ID, "audit-export-submit").click()
