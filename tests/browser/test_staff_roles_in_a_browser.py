@@ -134,8 +134,11 @@ def test_compliance_exports_a_days_audit_history_and_the_file_holds_every_record
 def wait_for_download(folder, timeout: float = 20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == ".csv"]
-        if done:
+        files = list(folder.iterdir())
+        done = [p for p in files if p.suffix == ".csv" and p.stat().st_size > 0]
+        # Chrome reserves the final name with an empty file while it writes to a .crdownload
+        # beside it: the download is complete when that is gone and the file has its bytes.
+        if done and not any(p.suffix == ".crdownload" for p in files):
             return done[0]
         time.sleep(0.2)
     raise AssertionError(f"no file downloaded into {folder}: {list(folder.iterdir())}")
