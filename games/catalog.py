@@ -27,9 +27,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from casino.models import Aggregator
+from casino.outbound import OutboundError
 from games.clients import client_for
 from games.clients.base import AggregatorClient, CatalogEntry
-from games.clients.http import OutboundError
 from games.clients.native import CatalogError
 from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, Provider
 from games.selectors import catalog_cache_invalidate

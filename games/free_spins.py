@@ -18,9 +18,9 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from casino.models import Aggregator, Player
+from casino.outbound import OutboundError
 from games.clients import client_for
 from games.clients.base import FreeSpinsOrder
-from games.clients.http import OutboundError
 from games.clients.hub88 import Hub88Error
 from games.clients.native import CatalogError
 from games.models import FreeSpinGrant

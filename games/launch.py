@@ -156,8 +156,8 @@ def _reality_check_seconds(player: Player) -> int | None:
 def _hub88_game_url(session: GameSession, *, player_id: str, country: str, language: str) -> str:
     """Hub88 makes the URL itself (POST /game/url, docs/hub88.md); called with no lock held.
     Demo: currency XXX and no user or token, as Hub88 documents."""
+    from casino.outbound import OutboundError
     from games.clients import client_for
-    from games.clients.http import OutboundError
     from games.clients.hub88 import Hub88Error
 
     demo = session.mode == Mode.DEMO

@@ -20,9 +20,9 @@ from django.utils.text import slugify
 
 from casino.models import Aggregator, Currency
 from casino.money import rescale
+from casino.outbound import RetryPolicy, send
 from casino.signing import rsa_sign
 from games.clients.base import CatalogEntry, FreeSpinsOrder
-from games.clients.http import RetryPolicy, send
 from games.clients.native import CatalogError
 
 GAME_LIST = "/operator/generic/v2/game/list"

@@ -13,9 +13,9 @@ from decimal import Decimal, InvalidOperation
 import requests
 
 from casino.models import Aggregator
+from casino.outbound import RetryPolicy, send
 from casino.signing import native_signature
 from games.clients.base import CatalogEntry, Certification, FreeSpinsOrder
-from games.clients.http import RetryPolicy, send
 
 
 class CatalogError(Exception):

@@ -4,8 +4,8 @@ import pytest
 import requests
 from django.core.cache import cache
 
+from casino.outbound import RetryPolicy
 from games.catalog import catalog_sync
-from games.clients.http import RetryPolicy
 from games.clients.native import NativeClient
 from games.services import aggregator_create
 from tests.games.catalog_server import CatalogServer, game_json

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from casino.outbound import RetryPolicy
 from games.catalog import catalog_sync
-from games.clients.http import RetryPolicy
 from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, Provider
 from games.selectors import game_resolve_code
 from tests.games.catalog_server import game_json

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from casino.models import Aggregator
+from casino.outbound import OutboundError, RetryPolicy
 from casino.signing import rsa_signature_matches
 from games.clients import client_for
-from games.clients.http import OutboundError, RetryPolicy
 from games.clients.hub88 import Hub88Client, Hub88Error
 from games.clients.native import CatalogError
 from games.free_spins import free_spins_grant
