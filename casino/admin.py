@@ -6,6 +6,20 @@ from simple_history.admin import SimpleHistoryAdmin
 from casino.models import Currency, Player
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody adds, changes or deletes by hand (ledger, call records, audit trails, runs):
+    staff may look. The database refuses the same where it matters (append-only triggers)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Currency)
 class CurrencyAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "exponent", "is_crypto"]

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from casino.admin import ReadOnlyAdmin
 from compliance import admin_audit  # noqa: F401 - registers the audit log's admin (its own module)
 from compliance.backoffice import limit_amount_display
 from compliance.forms import ThrottledAdminAuthenticationForm
@@ -16,19 +17,6 @@ from compliance.rg.limits import LimitInvalid, check_limit_shape, rg_limit_set
 # Every staff login goes through the throttled form: it refuses while an account or address is
 # locked and records each attempt (compliance/selectors.py says when a lock holds).
 admin.site.login_form = ThrottledAdminAuthenticationForm
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """An audit record: nobody adds, edits or deletes one by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LoginAttempt)

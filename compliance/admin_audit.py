@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
+from casino.admin import ReadOnlyAdmin
 from casino.models import Player
 from compliance.audit.capture import request_address
 from compliance.audit.export import (
@@ -60,19 +61,8 @@ class ExportForm(forms.Form):
         return data
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(AuditRecord)
-class AuditRecordAdmin(ReadOnly):
+class AuditRecordAdmin(ReadOnlyAdmin):
     """The audit log: who, when, what, from -> to, why. Append-only (the database refuses
     changes); the chain's last verification is shown above the list."""
 
@@ -140,7 +130,7 @@ class AuditRecordAdmin(ReadOnly):
 
 
 @admin.register(AuditVerification)
-class AuditVerificationAdmin(ReadOnly):
+class AuditVerificationAdmin(ReadOnlyAdmin):
     """Each walk of the chain (verify_audit, daily from beat): intact or where it broke."""
 
     list_display = ["started_at", "ok", "records_checked", "first_broken_id", "problem", "head_id"]

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino import backoffice
-from casino.admin import PlayerAdmin
+from casino.admin import PlayerAdmin, ReadOnlyAdmin
 from casino.models import Mode, Player
 from casino.money import InexactAmount, to_minor_units
 from wallet.admin_money import money_operation_view
@@ -36,19 +36,6 @@ from wallet.models import (
 from wallet.selectors import house_account_balance, stale_rounds
 from wallet.services import wallet_open
 from wallet.services.bonus import bonus_forfeit, bonus_grant
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is append-only: staff may look, never add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -2,8 +2,6 @@
 
 from functools import lru_cache
 
-from django.contrib import admin
-
 from casino.models import Currency
 from casino.money import format_minor_units
 
@@ -21,14 +19,3 @@ def money(amount: int | None, currency: str) -> str:
     if exponent is None:
         return f"{amount} (minor units{', ' + currency if currency else ''})"
     return f"{format_minor_units(amount, exponent=exponent)} {currency}"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

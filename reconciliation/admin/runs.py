@@ -12,8 +12,9 @@ from django.utils.html import format_html, format_html_join
 from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
+from casino.admin import ReadOnlyAdmin
 from casino.models import Aggregator
-from reconciliation.admin.common import ReadOnlyAdmin, money
+from reconciliation.admin.common import money
 from reconciliation.models import (
     DiscrepancyClass,
     ReconciliationRun,

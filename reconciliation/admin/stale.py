@@ -12,7 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from reconciliation.admin.common import ReadOnlyAdmin, money
+from casino.admin import ReadOnlyAdmin
+from reconciliation.admin.common import money
 from reconciliation.models import StaleRound
 from reconciliation.services.stale import StaleRoundError, stale_round_lookup, stale_round_resolve
 from wallet.selectors import stale_rounds
