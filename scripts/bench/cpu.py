@@ -27,6 +27,8 @@ os.environ["DATABASE_URL"] = f"{PG}/{os.environ.get('BENCH_DB', 'casino_bench')}
 os.environ.setdefault("REDIS_URL", os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"))
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("BENCH_ENDPOINTS", "1")
+# The ceiling checks the signature with the bench's secret, as under `make bench` (run.py).
+os.environ.setdefault("BENCH_CEILING_SECRET", "bench-signing-secret")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casino.settings")
 sys.path.insert(0, str(ROOT))
 
