@@ -127,6 +127,10 @@ DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection that answered less than this long ago is not checked again at the start of a
+# request (casino/database/base.py: the check is a round trip on every wallet callback). 0: check
+# before every request, as Django does.
+DB_HEALTH_CHECK_SECONDS = env.float("DB_HEALTH_CHECK_SECONDS", default=1.0)
 # A wallet callback must never hang on a row lock: PostgreSQL gives up after this long and
 # the callback answers 503 RETRY (go-live item 12). Set per connection, so it costs no query.
 DB_LOCK_TIMEOUT_MS = env.int("DB_LOCK_TIMEOUT_MS", default=2000)
@@ -140,6 +144,7 @@ DB_PREPARE_THRESHOLD = env.int("DB_PREPARE_THRESHOLD", default=5)
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     # One money writer: the ledger's guards and the money path's SQL are PostgreSQL's.
     raise ImproperlyConfigured(f"DATABASE_URL must be a PostgreSQL URL, not {DATABASES['default']['ENGINE']}")
+DATABASES["default"]["ENGINE"] = "casino.database"  # Django's PostgreSQL backend, health check aside
 DATABASES["default"].setdefault("OPTIONS", {}).update(
     options=f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}", prepare_threshold=DB_PREPARE_THRESHOLD or None
 )
