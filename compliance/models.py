@@ -124,27 +124,33 @@ class RgLimit(models.Model):
         return f"{self.player} {self.kind} {self.period} {self.currency_id or ''}".strip()
 
 
-class RgPeriodTotal(models.Model):
-    """A player's running totals in one currency for one calendar period (compliance/rg/periods.py),
-    updated by each applied bet, win, rollback and deposit in that call's transaction, under its
-    wallet's lock: a limit is checked against this row, never against a sum over history."""
+class RgDayTotal(models.Model):
+    """A player's running totals in one currency for one day of the operator's calendar
+    (compliance/rg/periods.py), updated by each applied bet, win, rollback and deposit in that
+    call's transaction, under its wallet's lock.
 
-    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="+")
-    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT)
-    period = models.CharField(max_length=8)
-    starts_at = models.DateTimeField()
+    One row per day, not one per period: weeks and months start at a day's start, so their totals
+    are the sums of their days, added up by the read that needs them (compliance/rg/totals.py: at
+    most 31 rows along the unique key's index, and only for periods the player has a limit of). A
+    money call then writes one row, not three: the bench showed the three rows, their indexes and
+    foreign-key checks to be most of what responsible gaming cost a bet (docs/benchmarks.md).
+    """
+
+    # Both indexed by rg_day_total_unique, which leads with them (no index of their own: each
+    # would be one more index entry per first call of a player's day).
+    player = models.ForeignKey("casino.Player", on_delete=models.PROTECT, related_name="+", db_index=False)
+    currency = models.ForeignKey("casino.Currency", on_delete=models.PROTECT, db_index=False)
+    day = models.DateTimeField(help_text="When the day starts (local midnight in the operator's time zone).")
     wagered = models.BigIntegerField(default=0, help_text="Bets less refunded (rolled back) bets.")
     net_loss = models.BigIntegerField(default=0, help_text="Bets less wins and refunds: negative when ahead.")
     deposited = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["player", "currency", "-starts_at", "period"]
-        constraints = [
-            models.UniqueConstraint(fields=["player", "currency", "starts_at", "period"], name="rg_period_total_unique")
-        ]
+        ordering = ["player", "currency", "-day"]
+        constraints = [models.UniqueConstraint(fields=["player", "currency", "day"], name="rg_day_total_unique")]
 
     def __str__(self) -> str:
-        return f"{self.player} {self.currency_id} {self.period} from {self.starts_at:%Y-%m-%d}"
+        return f"{self.player} {self.currency_id} {self.day:%Y-%m-%d}"
 
 
 class RgExclusion(models.Model):

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from casino.models import Currency, Player
-from compliance.models import RgEvent, RgLimit, RgPeriodTotal
+from compliance.models import RgDayTotal, RgEvent, RgLimit
 from compliance.rg.periods import Period, operator_tz, period_end, period_start
 from compliance.rg.state import TOTAL_OF
 from compliance.services import rg_event_record
@@ -170,10 +172,9 @@ def rg_limits_of(*, player: Player, at: datetime | None = None) -> list[LimitVie
         if row.kind in RgLimit.MONEY_KINDS:
             start = period_start(row.period, at, tz)
             end = period_end(row.period, start, tz)
-            total = RgPeriodTotal.objects.filter(
-                player=player, currency_id=row.currency_id, period=row.period, starts_at=start
-            ).first()
-            used = getattr(total, TOTAL_OF[row.kind]) if total is not None else 0
+            # The period's days, up to today (weeks and months are sums of days: RgDayTotal).
+            days = RgDayTotal.objects.filter(player=player, currency_id=row.currency_id, day__gte=start, day__lte=at)
+            used = days.aggregate(used=Coalesce(Sum(TOTAL_OF[row.kind]), 0))["used"]
         views.append(
             LimitView(
                 kind=row.kind,

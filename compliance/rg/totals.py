@@ -1,7 +1,7 @@
 """The two statements responsible gaming adds to a money call, written out (like wallet/rows.py,
 and through its prepared-statement cursor): a bet reads the player's limits, this currency's
 totals and the exclusions in force in one statement, and an applied bet, win, rollback or
-deposit adds itself to the current periods' totals in one upsert. Both run under the wallet's
+deposit adds itself to its day's totals in one upsert (weeks and months are sums of days). Both run under the wallet's
 lock, which serialises every money call of the player in that currency, so the totals are exact
 without a lock of their own. A money call sends neither on its own: the read goes in the lock's
 pipeline (session_state_query, keyed by the session token) and the upsert is a CTE of the call's
@@ -16,7 +16,7 @@ import functools
 from datetime import datetime
 
 from casino.models import GameSession, Mode, Player
-from compliance.models import RgExclusion, RgLimit, RgPeriodTotal
+from compliance.models import RgDayTotal, RgExclusion, RgLimit
 from compliance.rg.exclusions import ExclusionSpan, exclusion_refusal_from
 from compliance.rg.periods import Period, operator_tz, period_end, period_start
 from compliance.rg.state import LimitRow, RgState, Totals
@@ -47,20 +47,27 @@ def _who_session() -> str:
 
 @functools.cache
 def _read_sql(who: str) -> str:
-    lim, tot, exc = RgLimit._meta.db_table, RgPeriodTotal._meta.db_table, RgExclusion._meta.db_table
-    l_, t_ = functools.partial(_c, RgLimit), functools.partial(_c, RgPeriodTotal)
+    lim, tot, exc = RgLimit._meta.db_table, RgDayTotal._meta.db_table, RgExclusion._meta.db_table
+    l_, t_ = functools.partial(_c, RgLimit), functools.partial(_c, RgDayTotal)
     x_ = functools.partial(_c, RgExclusion)
     # One statement, three arms of one row shape, told apart by the first column: "l" a limit,
-    # "t" a total, "x" an exclusion in force. Each arm is an equality on an index's leading
-    # columns (the exclusions': rg_exclusion_player_end).
+    # "t" a period's totals, "x" an exclusion in force. Each arm reads along an index's leading
+    # columns (the totals': rg_day_total_unique; the exclusions': rg_exclusion_player_end).
+    # A period's totals are the sum of its days (RgDayTotal), read only for the periods the
+    # player has a limit of: a daily limit costs one row, a monthly one at most 31.
     return (
         f"WITH who AS ({who})"  # noqa: S608
         f" SELECT 'l', l.{l_('kind')}, l.{l_('period')}, l.{l_('currency')}, l.{l_('amount')},"
         f" l.{l_('pending_amount')}, l.{l_('pending_at')}, NULL::bigint, NULL::timestamptz"
         f" FROM who JOIN {lim} l ON l.{l_('player')} = who.id"
-        f" UNION ALL SELECT 't', NULL, t.{t_('period')}, NULL, t.{t_('wagered')}, t.{t_('net_loss')},"
-        f" t.{t_('starts_at')}, t.{t_('deposited')}, NULL FROM who JOIN {tot} t"
-        f" ON t.{t_('player')} = who.id AND t.{t_('currency')} = who.currency AND t.{t_('starts_at')} IN (%s, %s, %s)"
+        f" UNION ALL SELECT 't', NULL, p.period, NULL, sum(t.{t_('wagered')})::bigint,"
+        f" sum(t.{t_('net_loss')})::bigint, p.starts_at, sum(t.{t_('deposited')})::bigint, NULL"
+        " FROM who CROSS JOIN (VALUES ('day', %s::timestamptz), ('week', %s::timestamptz),"
+        " ('month', %s::timestamptz)) AS p(period, starts_at)"
+        f" JOIN {tot} t ON t.{t_('player')} = who.id AND t.{t_('currency')} = who.currency"
+        f" AND t.{t_('day')} >= p.starts_at AND t.{t_('day')} <= %s"  # up to today (not a later day's row)
+        f" WHERE p.period IN (SELECT l.{l_('period')} FROM {lim} l WHERE l.{l_('player')} = who.id)"
+        " GROUP BY p.period, p.starts_at"
         f" UNION ALL SELECT 'x', x.{x_('kind')}, NULL, NULL, NULL, NULL, x.{x_('starts_at')}, NULL,"
         f" x.{x_('ends_at')} FROM who JOIN {exc} x ON x.{x_('player')} = who.id AND x.{x_('starts_at')} <= %s"
         f" AND (x.{x_('ends_at')} IS NULL OR x.{x_('ends_at')} > %s)"
@@ -69,16 +76,15 @@ def _read_sql(who: str) -> str:
 
 @functools.cache
 def _upsert_sql() -> str:
-    tot = RgPeriodTotal._meta.db_table
-    t_ = functools.partial(_c, RgPeriodTotal)
-    key = ", ".join(t_(name) for name in ("player", "currency", "starts_at", "period"))  # rg_period_total_unique
+    tot = RgDayTotal._meta.db_table
+    t_ = functools.partial(_c, RgDayTotal)
+    key = ", ".join(t_(name) for name in ("player", "currency", "day"))  # rg_day_total_unique
     sums = ", ".join(
         f"{t_(name)} = t.{t_(name)} + EXCLUDED.{t_(name)}" for name in ("wagered", "net_loss", "deposited")
     )
-    values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(Period))
     return (
         f"INSERT INTO {tot} AS t ({key}, {t_('wagered')}, {t_('net_loss')}, {t_('deposited')})"  # noqa: S608
-        f" VALUES {values} ON CONFLICT ({key}) DO UPDATE SET {sums}"
+        f" VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ({key}) DO UPDATE SET {sums}"
     )
 
 
@@ -99,30 +105,35 @@ def current_starts(at: datetime) -> dict[str, datetime]:
     return starts
 
 
+def _periods(at: datetime) -> list[datetime]:
+    """The read's parameters for the periods: the starts of the day, week and month, then today."""
+    starts = current_starts(at)
+    return [starts[Period.DAY], starts[Period.WEEK], starts[Period.MONTH], starts[Period.DAY]]
+
+
 def state_query(*, player_id: int, currency: str, at: datetime) -> tuple[str, list]:
     """The statement state_read sends, and its parameters."""
-    return _read_sql(WHO_PLAYER), [player_id, currency, *current_starts(at).values(), at, at]
+    return _read_sql(WHO_PLAYER), [player_id, currency, *_periods(at), at, at]
 
 
 def session_state_query(*, session_token: str, aggregator_id: int, at: datetime) -> tuple[str, list]:
     """The same read for the player of an aggregator's session, for a bet to send in the wallet
     lock's round trip (it runs once the lock is granted, so it sees the totals the previous
     holder committed). No rows unless the session is real money of a player with RG state."""
-    return _read_sql(_who_session()), [session_token, aggregator_id, *current_starts(at).values(), at, at]
+    return _read_sql(_who_session()), [session_token, aggregator_id, *_periods(at), at, at]
 
 
 def state_from(
     found: list[tuple], *, currency: str, at: datetime, session_started_at: datetime | None = None
 ) -> RgState:
     """The RgState of state_query's rows."""
-    starts = current_starts(at)
     limits, totals, exclusions = [], {}, []
     for arm, kind, period, limit_currency, a, b, when, deposited, ends_at in found:
         if arm == "l":
             limits.append(LimitRow(kind, period, limit_currency, a, b, when))
         elif arm == "x":
             exclusions.append(ExclusionSpan(kind, when, ends_at))
-        elif starts.get(period) == when:  # a day row may share its start with the week's
+        else:
             totals[period] = Totals(wagered=a, net_loss=b, deposited=deposited)
     return RgState(
         currency=currency,
@@ -159,10 +170,8 @@ def totals_upsert(*, player_id: int, currency: str, kind: str, amount: int, at: 
     current at `at`, and its parameters: for a caller that sends it with writes of its own (a
     money call's one write statement, wallet/services/writes.py)."""
     wagered, net_loss, deposited = (sign * amount for sign in DELTAS[kind])
-    params: list = []
-    for period, start in current_starts(at).items():
-        params += [player_id, currency, start, period.value, wagered, net_loss, deposited]
-    return _upsert_sql(), params
+    day = current_starts(at)[Period.DAY]
+    return _upsert_sql(), [player_id, currency, day, wagered, net_loss, deposited]
 
 
 def totals_add(*, player_id: int, currency: str, kind: str, amount: int, at: datetime) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance.models import RgEvent, RgPeriodTotal
+from compliance.models import RgDayTotal, RgEvent
 from compliance.rg.limits import rg_limit_set
 from tests.conftest import balance_of
 from wallet.errors import WalletError
@@ -15,8 +15,8 @@ from wallet.models import AggregatorTransaction, Wallet
 from wallet.services import wallet_deposit
 
 
-def day_total(player, currency="EUR") -> RgPeriodTotal:
-    return RgPeriodTotal.objects.filter(player=player, currency_id=currency, period="day").latest("starts_at")
+def day_total(player, currency="EUR") -> RgDayTotal:
+    return RgDayTotal.objects.filter(player=player, currency_id=currency).latest("day")
 
 
 def test_a_bet_over_the_loss_limit_on_a_token_issued_before_the_limit_is_refused_with_its_reason(
@@ -96,14 +96,14 @@ def test_a_player_without_limits_is_counted_nothing_and_refused_nothing(native, 
     assert native.post("bet", call("bet", transaction_id="b-1", amount=10_000)).status_code == 200
 
     assert not player.has_rg_state
-    assert not RgPeriodTotal.objects.filter(player=player).exclude(wagered=0).exists()
+    assert not RgDayTotal.objects.filter(player=player).exclude(wagered=0).exists()
 
 
 @pytest.mark.django_db
 def test_a_staff_deposit_over_the_deposit_limit_is_refused_and_recorded(player):
     wallet = Wallet.objects.get(player=player, currency_id="EUR", mode="real")
     rg_limit_set(player=player, kind="deposit", period="month", currency="EUR", amount=50_000)
-    already = RgPeriodTotal.objects.get(player=player, currency_id="EUR", period="month").deposited  # the funding
+    already = day_total(player).deposited  # the funding, today
 
     wallet_deposit(wallet_id=wallet.pk, amount=50_000 - already, memo="up to the limit")
     with pytest.raises(WalletError) as refused:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from compliance.models import RgPeriodTotal
+from compliance.models import RgDayTotal
 from compliance.rg.limits import rg_limit_set
 from games.services import session_open
 from tests.conftest import balance_of, make_player
@@ -42,6 +42,6 @@ def test_ten_racing_bets_where_three_fit_under_the_wager_limit_are_three_accepte
     # then exactly three are accepted (9.00 EUR), and the day's total is what moved
     assert codes == {"OK": 3, "RG_BLOCKED": 7}, codes
     assert balance_of(player) == 10_000 - 900
-    day = RgPeriodTotal.objects.get(player=player, currency_id="EUR", period="day")
+    day = RgDayTotal.objects.get(player=player, currency_id="EUR")
     assert (day.wagered, day.net_loss) == (900, 900)
     assert_ledger_healthy()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from compliance.models import RgExclusion, RgLimit, RgPeriodTotal
+from compliance.models import RgDayTotal, RgExclusion, RgLimit
 from compliance.rg.exclusions import exclusion_refusal_from, exclusions_in_force
 from compliance.rg.limits import rg_limit_set
 from compliance.rg.periods import Period, operator_tz, period_start
@@ -18,30 +18,36 @@ pytestmark = pytest.mark.django_db
 AT = datetime(2026, 4, 8, 10, 0, tzinfo=UTC)  # a Wednesday
 
 
-def test_the_upsert_creates_then_adds_to_the_rows_of_the_three_current_periods(player):
+def test_the_upsert_creates_then_adds_to_one_row_the_days(player):
     totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=500, at=AT)
     totals_add(player_id=player.pk, currency="EUR", kind="win", amount=200, at=AT)
     totals_add(player_id=player.pk, currency="EUR", kind="rollback", amount=100, at=AT)
 
-    rows = {row.period: row for row in RgPeriodTotal.objects.filter(player=player, currency_id="EUR")}
-    assert set(rows) == set(Period.values)
-    for period, row in rows.items():
-        assert row.starts_at == period_start(period, AT, operator_tz())
-        assert (row.wagered, row.net_loss, row.deposited) == (400, 200, 0)
+    (row,) = RgDayTotal.objects.filter(player=player, currency_id="EUR", day__lte=AT)  # (the funding: today)
+    assert row.day == period_start(Period.DAY, AT, operator_tz())
+    assert (row.wagered, row.net_loss, row.deposited) == (400, 200, 0)
 
 
-def test_the_read_gives_every_limit_and_only_this_currencys_current_totals(player):
+def test_the_read_gives_every_limit_and_sums_this_currencys_days_of_each_limited_period(player):
     RgLimit.objects.create(player=player, kind="loss", period="day", currency_id="EUR", amount=100)
+    RgLimit.objects.create(player=player, kind="wager", period="week", currency_id="EUR", amount=500)
+    RgLimit.objects.create(player=player, kind="loss", period="month", currency_id="USD", amount=900)
     RgLimit.objects.create(player=player, kind="session_time", amount=30, pending_amount=60, pending_at=AT)
     totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=50, at=AT)
-    totals_add(player_id=player.pk, currency="USD", kind="bet", amount=70, at=AT)
-    # Monday's day row starts when the week does: it is not this day's total
+    totals_add(player_id=player.pk, currency="USD", kind="bet", amount=70, at=AT)  # another currency
+    # Monday, when the week starts: this week's and month's, not today's
     totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=9, at=datetime(2026, 4, 6, 10, tzinfo=UTC))
+    # Last month, the week before: neither
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=4, at=datetime(2026, 3, 31, 10, tzinfo=UTC))
+    # A day after the one read (a read at an earlier time): not yet
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=1_000, at=AT + timedelta(days=1))
 
     state = state_read(player_id=player.pk, currency="EUR", at=AT)
 
     assert set(state.limits) == {
         LimitRow("loss", "day", "EUR", 100, None, None),
+        LimitRow("wager", "week", "EUR", 500, None, None),
+        LimitRow("loss", "month", "USD", 900, None, None),
         LimitRow("session_time", "", None, 30, 60, AT),
     }
     assert state.totals == {
@@ -49,6 +55,14 @@ def test_the_read_gives_every_limit_and_only_this_currencys_current_totals(playe
         "week": Totals(wagered=59, net_loss=59),
         "month": Totals(wagered=59, net_loss=59),
     }
+
+
+def test_the_read_sums_only_the_periods_the_player_has_a_limit_of(player):
+    RgLimit.objects.create(player=player, kind="loss", period="day", currency_id="EUR", amount=100)
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=9, at=datetime(2026, 4, 6, 10, tzinfo=UTC))
+    totals_add(player_id=player.pk, currency="EUR", kind="bet", amount=50, at=AT)
+
+    assert state_read(player_id=player.pk, currency="EUR", at=AT).totals == {"day": Totals(wagered=50, net_loss=50)}
 
 
 def test_the_read_finds_the_exclusions_in_force_the_orm_finds_at_their_edges(player):
@@ -135,5 +149,5 @@ def test_a_limited_players_bet_sends_no_more_statements_than_anyone_elses(native
     # Then the limited player's bet reads its RG state and adds to its totals without a statement
     # of its own: the read goes with the lock's, the upsert in the write's one statement
     assert len(limited) == len(unlimited)
-    assert sum(RgPeriodTotal._meta.db_table in sql for sql in limited) == 2
-    assert RgPeriodTotal.objects.get(player=player, period="day").net_loss == 20
+    assert sum(RgDayTotal._meta.db_table in sql for sql in limited) == 2
+    assert RgDayTotal.objects.filter(player=player).latest("day").net_loss == 20

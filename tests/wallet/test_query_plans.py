@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from casino import responsible_gaming
+from wallet import rows
 from wallet.locks import _session_query
 from wallet.services.calls import _records_query, _rounds_query
 from wallet.services.rules import MoneyCall
@@ -49,8 +50,8 @@ IN_SERVICE = [
     # Responsible gaming: a daily loss limit, a day's totals and an ended cool-off per player.
     """INSERT INTO compliance_rglimit (player_id, kind, period, currency_id, amount, updated_at)
        SELECT id, 'loss', 'day', 'EUR', 100000, now() FROM casino_player WHERE external_id LIKE 'plan-%%'""",
-    """INSERT INTO compliance_rgperiodtotal (player_id, currency_id, period, starts_at, wagered, net_loss, deposited)
-       SELECT id, 'EUR', 'day', date_trunc('day', now()), 100, 100, 0 FROM casino_player
+    """INSERT INTO compliance_rgdaytotal (player_id, currency_id, day, wagered, net_loss, deposited)
+       SELECT id, 'EUR', date_trunc('day', now()), 100, 100, 0 FROM casino_player
        WHERE external_id LIKE 'plan-%%'""",
     """INSERT INTO compliance_rgexclusion (player_id, kind, term, starts_at, ends_at, source, created_at)
        SELECT id, 'cool_off', 'P1D', now() - interval '3 days', now() - interval '2 days', 'player', now()
@@ -68,8 +69,7 @@ def in_service(aggregator):
 
 
 def generic_plan(sql: str, params: list) -> str:
-    numbered = iter(range(1, sql.count("%s") + 1))
-    prepared = re.sub(r"%s", lambda _match: f"${next(numbered)}", sql)
+    prepared = rows.numbered(sql)  # as the money path sends it
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
         cursor.execute(f"PREPARE money_read AS {prepared}")
