@@ -98,6 +98,11 @@ MIDDLEWARE = [
     "casino.replica.ReplicaListsMiddleware",
 ]
 
+# The aggregators' server-to-server calls (signed JSON: no browser, session or staff user) pass
+# through only these middleware, in production's WSGI application (casino/wsgi.py).
+CALLBACK_PATH_PREFIXES = ("/api/v1/wallet/", "/api/hub88/", "/api/v1/settlement/", "/bench/")
+CALLBACK_MIDDLEWARE = ["casino.logs.RequestContextMiddleware", "django.middleware.security.SecurityMiddleware"]
+
 ROOT_URLCONF = "casino.urls"
 WSGI_APPLICATION = "casino.wsgi.application"
 

@@ -37,7 +37,7 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     def close_if_health_check_failed(self):
         recently = time.monotonic() - self.answered_at < settings.DB_HEALTH_CHECK_SECONDS
-        if recently and self.connection is not None and not self.connection.broken and not self.health_check_done:
+        if recently and self.connection is not None and not self.connection.broken:
             self.health_check_done = True
             return
         super().close_if_health_check_failed()

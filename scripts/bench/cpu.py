@@ -36,13 +36,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from casino.signing import native_signature  # noqa: E402
+from casino.wsgi import application  # noqa: E402 - served as gunicorn serves it
 
 KEY_ID, SECRET = "bench-key", "bench-signing-secret"  # noqa: S105 - the bench database's aggregator
-APP = WSGIHandler()
+APP = application
 FIRST_PLAYER = int(os.environ.get("CPU_FIRST_PLAYER", "1"))
 
 

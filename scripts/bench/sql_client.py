@@ -126,6 +126,8 @@ def signed_environ(body: dict) -> dict:
 
 def slots(statements: list[tuple[str, list]], names: dict) -> list[tuple[str, list]]:
     """Each captured parameter becomes a slot: a name to fill per call, or a constant."""
+    from wallet.rows import numbered
+
     ids = set(names["ids"])
     if len(ids) != 1:
         raise SystemExit(f"capture: player, wallet and session ids differ {names['ids']}: replay needs them equal")
@@ -154,7 +156,8 @@ def slots(statements: list[tuple[str, list]], names: dict) -> list[tuple[str, li
                 row.append(("json", value))
             else:
                 row.append(("const", value))
-        templated.append((sql, row))
+        # Numbered once, as the money path sends them (wallet/rows.py), and sent by a RawCursor.
+        templated.append((numbered(sql), row))
     return templated
 
 
@@ -178,7 +181,7 @@ def connection_loop(templated: list[tuple[str, list]], names: dict, deadline: fl
     import psycopg
 
     *reads, write = templated
-    conn = psycopg.connect(os.environ["DATABASE_URL"], prepare_threshold=5)
+    conn = psycopg.connect(os.environ["DATABASE_URL"], prepare_threshold=5, cursor_factory=psycopg.RawCursor)
     latencies, failed = [], []
     while time.monotonic() < deadline:
         n = random.randint(1, PLAYERS)
