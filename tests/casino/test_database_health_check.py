@@ -35,7 +35,7 @@ def drop_from_the_server(pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_that_answered_within_the_window_is_not_checked_again(settings, checks):
     settings.DB_HEALTH_CHECK_SECONDS = 60
     first = request()
@@ -43,26 +43,26 @@ def test_a_connection_that_answered_within_the_window_is_not_checked_again(setti
     assert checks == []
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_no_window_every_request_checks_its_connection_as_django_does(settings, checks):
     settings.DB_HEALTH_CHECK_SECONDS = 0
-    request()
     for _ in range(3):
         request()
     assert len(checks) == 3
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_idle_past_the_window_is_checked_and_replaced_when_the_server_dropped_it(settings, checks):
     settings.DB_HEALTH_CHECK_SECONDS = 0.2
     first = request()
+    checks.clear()
     drop_from_the_server(first)
     connection.answered_at -= 1  # idle for longer than the window
     assert request() != first  # checked, found dead, a new connection answered
     assert len(checks) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_connection_dropped_within_the_window_fails_one_request_then_is_replaced(settings, checks):
     settings.DB_HEALTH_CHECK_SECONDS = 60
     first = request()

@@ -39,8 +39,9 @@ def served(path: str, *, method: str = "GET", body: dict | None = None) -> tuple
     return int(started["s"].split()[0]), dict(started["h"]), content
 
 
-# The WSGI application closes the connection at the end of each request, as it does in production.
-@pytest.mark.django_db(transaction=True)
+# The WSGI application closes the connection at the end of each request, as it does in production;
+# serialized_rollback: the currencies (a data migration) survive the flush between tests.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_wallet_callback_is_served_by_the_short_chain_with_the_request_id_and_security_headers(session):
     body = {"player_id": session.player.external_id, "session_token": session.token, "currency": "EUR"}
     bet = {**body, "transaction_id": "wsgi-bet-1", "round_id": "wsgi-round-1", "game_id": "g", "amount": 250}
@@ -55,7 +56,7 @@ def test_a_wallet_callback_is_served_by_the_short_chain_with_the_request_id_and_
     assert "Vary" not in headers
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_admin_is_still_served_by_the_full_chain():
     status, headers, _content = served("/admin/login/")
 
