@@ -37,7 +37,8 @@ class DatabaseWrapper(postgresql.DatabaseWrapper):
 
     def close_if_health_check_failed(self):
         recently = time.monotonic() - self.answered_at < settings.DB_HEALTH_CHECK_SECONDS
-        if recently and self.connection is not None and not self.connection.broken:
+        alive = self.connection is not None and not self.connection.closed and not self.connection.broken
+        if recently and alive:
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
