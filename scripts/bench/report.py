@@ -17,6 +17,8 @@ def report(results: dict, rounds: int) -> list[str]:
     verdicts = []
     for k in range(1, rounds + 1):
         verdicts += _verdicts(results, k, rounds)
+    if rounds > 1:
+        verdicts += _rg_over_rounds(results, rounds)
     lines += [
         "",
         f"{'CPU ms per request':<20}{'server':>8}{'database':>10}{'load gen.':>11}{'other':>8}{'total':>8}"
@@ -32,6 +34,31 @@ def report(results: dict, rounds: int) -> list[str]:
                 f"{'-' if http is None else f'{http:.3f}':>12}{r.get('database_connections_per_request', 0):>10.3f}"
             )
     return lines + [""] + verdicts
+
+
+def _rg_over_rounds(results: dict, rounds: int) -> list[str]:
+    """Issue 11's ratio over every round: all the requests of "full spread rg" against all of "full
+    spread" (the rounds are interleaved, so a slow spell of the machine falls on both), and the CPU
+    our processes spent per request (server, database, load generator), which the machine's other
+    work moves less than rates."""
+    pairs = [(results.get(f"full spread #{k}"), results.get(f"full spread rg #{k}")) for k in range(1, rounds + 1)]
+    pairs = [(full, rg) for full, rg in pairs if full and rg]
+    if not pairs:
+        return []
+    ratio = sum(rg["requests"] for _, rg in pairs) / sum(full["requests"] for full, _ in pairs)
+
+    def ours(r: dict) -> float:
+        cpu = r.get("cpu_ms_per_request") or {}
+        return cpu.get("server", 0) + cpu.get("database", 0) + cpu.get("load generator", 0)
+
+    full_cpu = sum(ours(full) for full, _ in pairs) / len(pairs)
+    rg_cpu = sum(ours(rg) for _, rg in pairs) / len(pairs)
+    errors = sum(rg["errors"] for _, rg in pairs)
+    return [
+        f"full spread rg / full spread over {len(pairs)} rounds: {ratio:.3f} (all requests; target >= 0.95,"
+        f" no errors): {'MET' if ratio >= 0.95 and errors == 0 else 'MISSED'}; our CPU ms per request"
+        f" {full_cpu:.2f} -> {rg_cpu:.2f} ({(full_cpu / rg_cpu if rg_cpu else 0):.3f})"
+    ]
 
 
 def _verdicts(results: dict, k: int, rounds: int) -> list[str]:
