@@ -16,6 +16,9 @@ is the same in both).
    rest (statements, every other value) is what our code sent.
 3. Writes requests, errors, rate and latency percentiles as JSON to the path given.
 
+BENCH_SQL_COMMIT_IN_PIPELINE=1 weighs an option the money path does not take: the write and the
+COMMIT sent together (one round trip less under the wallet lock; docs/benchmarks.md).
+
 Usage (run.py does this): python scripts/bench/sql_client.py OUT.json
 """
 
@@ -39,6 +42,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 CAPTURE_PLAYER = int(os.environ.get("BENCH_CAPTURE_PLAYER", "10000"))
 KEY_ID = os.environ.get("BENCH_KEY_ID", "bench-key")
 SECRET = os.environ.get("BENCH_SECRET", "bench-signing-secret")
+COMMIT_IN_PIPELINE = os.environ.get("BENCH_SQL_COMMIT_IN_PIPELINE") == "1"
 
 
 def capture() -> tuple[list[tuple[str, list]], dict]:
@@ -195,17 +199,25 @@ def connection_loop(templated: list[tuple[str, list]], names: dict, deadline: fl
         }
         start = time.perf_counter()
         try:
-            with conn.transaction():
+            # psycopg begins the transaction with the first statement (autocommit off).
+            with conn.pipeline():
+                cursors = [conn.cursor() for _ in reads]
+                for cursor, (sql, row) in zip(cursors, reads, strict=True):
+                    cursor.execute(sql, fill(row, values, names))
+            locked = cursors[0].fetchone()
+            balance = locked[[d.name for d in cursors[0].description].index("balance")]
+            values["balance_after"] = balance - 100
+            if COMMIT_IN_PIPELINE:
                 with conn.pipeline():
-                    cursors = [conn.cursor() for _ in reads]
-                    for cursor, (sql, row) in zip(cursors, reads, strict=True):
-                        cursor.execute(sql, fill(row, values, names))
-                locked = cursors[0].fetchone()
-                balance = locked[[d.name for d in cursors[0].description].index("balance")]
-                values["balance_after"] = balance - 100
+                    written = conn.execute(write[0], fill(write[1], values, names))
+                    conn.commit()  # queued after the write: one round trip for both
+                written.fetchone()
+            else:
                 conn.execute(write[0], fill(write[1], values, names)).fetchone()
+                conn.commit()
             latencies.append(time.perf_counter() - start)
         except psycopg.Error as exc:
+            conn.rollback()
             failed.append(str(exc)[:160])
     conn.close()
     results.put((latencies, failed))
