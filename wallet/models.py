@@ -307,7 +307,7 @@ class AggregatorTransaction(models.Model):
         NO_OP = "no_op", "accepted, nothing to move"
         TOMBSTONE = "tombstone", "rollback of a bet not yet seen"
 
-    # Indexed by aggregator_transaction_id_unique and aggtxn_wallet_recent (see GameRound).
+    # Indexed by the idempotency key (each month's <partition>_txn_id) and aggtxn_wallet_recent (see GameRound).
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)
     external_id = models.CharField("aggregator transaction id", max_length=128)
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -355,6 +355,8 @@ class AggregatorTransaction(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
+            # In the database: a unique index on each month's partition, <partition>_txn_id
+            # (wallet/partitions.py); Django's state keeps the key it checks forms against.
             models.UniqueConstraint(fields=["aggregator", "external_id"], name="aggregator_transaction_id_unique"),
         ]
         indexes = [

@@ -20,7 +20,7 @@ partition (migration 0010; docs/scaling.md). The hand-written DDL of partitions 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -53,6 +53,15 @@ def month_of(at: date | datetime) -> date:
 def add_months(month: date, months: int) -> date:
     index = month.year * 12 + month.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
+
+
+def near_month_turn(at: datetime, *, margin: timedelta) -> bool:
+    """Whether `at` lies within `margin` of the start or the end of its month (UTC)."""
+    start = month_of(at)
+    end = add_months(start, 1)
+    since = at - datetime(start.year, start.month, 1, tzinfo=UTC)
+    until = datetime(end.year, end.month, 1, tzinfo=UTC) - at
+    return since < margin or until <= margin
 
 
 def parse_month(text: str) -> date:

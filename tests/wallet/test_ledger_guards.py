@@ -26,21 +26,30 @@ def refused_by_the_database(sql: str, params: list) -> None:
 
 def test_the_ledger_triggers_exist_on_the_database_the_tests_run_on(db):
     # Whichever PostgreSQL this is (CI's, a developer's, the embedded one of `make test`), the
-    # money tables carry migration 0002's guards: append-only, and balanced at commit.
+    # money tables carry migration 0002's guards (made again on the partitioned tables by 0010):
+    # append-only, and balanced at commit; and a money request names a ledger transaction.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, t.tgname, t.tgdeferrable, t.tginitdeferred FROM pg_trigger t"
             " JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relname LIKE 'wallet_%%'"
-            " ORDER BY t.tgname"
+            " AND t.tgparentid = 0 ORDER BY t.tgname"  # the partitions' clones left out
         )
         triggers = cursor.fetchall()
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'wallet_ledgerentry_balanced' AND c.relkind = 'r'"
+        )
+        partitions_balanced = {name for (name,) in cursor.fetchall()}
 
     assert triggers == [
         ("wallet_aggregatortransaction", "wallet_aggregatortransaction_append_only", False, False),
         ("wallet_ledgerentry", "wallet_ledgerentry_append_only", False, False),
         ("wallet_ledgerentry", "wallet_ledgerentry_balanced", True, True),
         ("wallet_ledgertransaction", "wallet_ledgertransaction_append_only", False, False),
+        ("wallet_moneyrequest", "wallet_moneyrequest_ledger_transaction_exists", True, True),
     ]
+    assert "wallet_ledgerentry_default" in partitions_balanced
+    assert len(partitions_balanced) >= 2  # every partition carries it: this month's too
 
 
 def test_a_ledger_entry_cannot_be_updated(bet):
@@ -113,7 +122,8 @@ def test_an_aggregator_transaction_id_is_recorded_once(bet):
         if field.attname not in ("id", "ledger_transaction_id")
     }
 
-    with pytest.raises(IntegrityError, match="aggregator_transaction_id_unique"), transaction.atomic():
+    # The key is a unique index on each month's partition (migration 0010): here this month's.
+    with pytest.raises(IntegrityError, match=r"wallet_aggregatortransaction_\d{4}_\d{2}_txn_id"), transaction.atomic():
         AggregatorTransaction.objects.create(**duplicate)
 
     assert AggregatorTransaction.objects.filter(external_id="bet-1").count() == 1

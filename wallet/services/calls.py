@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.partitions import near_month_turn
 from wallet.services.bonus import bonus_balance, bonus_count_wager, bonus_read_locked
 from wallet.services.fx import fx_quote_read
 from wallet.services.jackpots import (
@@ -163,110 +164,129 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
     at = timezone.now()
     with transaction.atomic(durable=True):
         session, wallet, known, rg_rows = _lock_and_read(call, at)
-        if session is None or wallet is None or session.player.external_id != call.player_id:
-            raise _session_not_found(call)
-        existing = known.record(call.transaction_id)
-        if existing is not None:
-            return _answer_resend(existing, call, wallet), None
-        known.at = at
-        played = _played_currency(call, known)
-        if played != wallet.currency_id:
-            # Played in another currency: its pair and latest rate (rules.py decides which rate).
-            known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
-        known.jackpots = _jackpots(call, session, wallet)
-        if wallet.has_bonus and session.mode == Mode.REAL:
-            # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
-            known.bonus = bonus_read_locked(wallet=wallet)
+        answer = _decide_and_write(call, at, session, wallet, known, rg_rows)
+        if timezone.now() - at > CALL_LONGEST:
+            # Rolled back: the lock near the turn of a month covers calls no longer than this
+            # (near_month_turn, docs/scaling.md). The aggregator resends, as after a lock timeout.
+            raise RetryLater()
+    return answer
 
-        rg = _rg_provider(session)
-        if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
-            # Read under the wallet lock (in its round trip, after the lock was granted): every
-            # money call of this player in this currency waits for it, so the totals read are
-            # the ones the bet will add to (exact limits).
-            known.rg = rg.bet_state_from(
-                rg_rows,
-                currency=wallet.currency_id,
-                at=at,
-                # The player's playing session, not this game session: a relaunch does not reset
-                # the session-time clock (casino/playing.py). An attribute of the row read above.
-                session_started_at=session.play_started_at,
-            )
-        try:
-            # A win without a bet also locks its aggregator's counter of the day, after the
-            # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
-            known.risk, wins_day = risk_limits_read(call=call, session=session, wallet=wallet, known=known)
-            decision = decide(call, session, wallet, known)
-        except WalletError as refusal:
-            if not refusal.is_remembered:
-                # The wallet is known here, so even an answer we do not remember (a 400 for a
-                # rollback amount or another player's round) carries the balance (PRODUCT.md).
-                if refusal.balance is None:
-                    refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
-                raise
-            decision = Decision(
-                outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message, rg_reason=refusal.rg_reason
-            )
-        if decision.wins_without_bet:
-            # rules.py counts one only against the limits and the day's counter read above.
-            assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
-            risk_count_win_without_bet(
-                day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
-            )
 
-        posting = decision.posting
-        record = write_call(
-            AggregatorTransaction(
-                aggregator=call.aggregator,
-                external_id=call.transaction_id,
-                kind=call.kind,
-                mode=session.mode,
-                wallet=wallet,
-                session=session,
-                round=decision.round,
-                amount=call.amount,
-                game_code=call.game_code,
-                spin_type=call.spin_type,
-                round_closed=call.round_closed,
-                reference_id=call.reference_id,
-                request=call.content(),
-                outcome=decision.outcome,
-                result_code=decision.code,
-                balance=_answer_balance(call, wallet, known, decision),
-                message=decision.message,
-                rg_reason=decision.rg_reason,
-                bonus_amount=decision.bonus_amount,
-                ledger_transaction=posting.ledger if posting else None,
-                elapsed_us=_elapsed_us(call),
-            ),
-            decision,
-            # The running RG totals, in the same statement: still under the wallet lock.
-            also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
+def _decide_and_write(
+    call: MoneyCall,
+    at: datetime,
+    session: GameSession | None,
+    wallet: Wallet | None,
+    known: Known,
+    rg_rows: list[tuple],
+) -> tuple[CallAnswer, tuple[str, str] | None]:
+    """Under the wallet lock: a resend's answer, or the call decided and written."""
+    if session is None or wallet is None or session.player.external_id != call.player_id:
+        raise _session_not_found(call)
+    existing = known.record(call.transaction_id)
+    if existing is not None:
+        return _answer_resend(existing, call, wallet), None
+    known.at = at
+    played = _played_currency(call, known)
+    if played != wallet.currency_id:
+        # Played in another currency: its pair and latest rate (rules.py decides which rate).
+        known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
+    known.jackpots = _jackpots(call, session, wallet)
+    if wallet.has_bonus and session.mode == Mode.REAL:
+        # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
+        known.bonus = bonus_read_locked(wallet=wallet)
+
+    rg = _rg_provider(session)
+    if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
+        # Read under the wallet lock (in its round trip, after the lock was granted): every
+        # money call of this player in this currency waits for it, so the totals read are
+        # the ones the bet will add to (exact limits).
+        known.rg = rg.bet_state_from(
+            rg_rows,
+            currency=wallet.currency_id,
+            at=at,
+            # The player's playing session, not this game session: a relaunch does not reset
+            # the session-time clock (casino/playing.py). An attribute of the row read above.
+            session_started_at=session.play_started_at,
         )
-        if decision.bonus_posting is not None:
-            # The call's second ledger transaction: the part on the bonus wallet (locked above).
-            decision.bonus_posting.ledger.round = decision.round
-            write_posting(decision.bonus_posting)
-        if decision.wagered and known.bonus is not None:
-            bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
-        if decision.jackpot_contributions:
-            jackpot_contributions_post(
-                wallet=wallet,
-                aggregator=call.aggregator,
-                round_=decision.round,
-                reference=call.transaction_id,
-                contributions=decision.jackpot_contributions,
-            )
-        elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
-            jackpot_contributions_reverse(
-                wallet=wallet,
-                aggregator=call.aggregator,
-                bet_reference=call.reference_id,
-                reference=call.transaction_id,
-            )
-        if rg is not None and decision.posting is None and decision.rg_reason:
-            _rg_record_refusal(rg, call, session, wallet, decision)
-        if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
-            risk_alert_on_commit(record)
+    try:
+        # A win without a bet also locks its aggregator's counter of the day, after the
+        # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
+        known.risk, wins_day = risk_limits_read(call=call, session=session, wallet=wallet, known=known)
+        decision = decide(call, session, wallet, known)
+    except WalletError as refusal:
+        if not refusal.is_remembered:
+            # The wallet is known here, so even an answer we do not remember (a 400 for a
+            # rollback amount or another player's round) carries the balance (PRODUCT.md).
+            if refusal.balance is None:
+                refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
+            raise
+        decision = Decision(
+            outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message, rg_reason=refusal.rg_reason
+        )
+    if decision.wins_without_bet:
+        # rules.py counts one only against the limits and the day's counter read above.
+        assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
+        risk_count_win_without_bet(
+            day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
+        )
+
+    posting = decision.posting
+    record = write_call(
+        AggregatorTransaction(
+            aggregator=call.aggregator,
+            external_id=call.transaction_id,
+            kind=call.kind,
+            mode=session.mode,
+            wallet=wallet,
+            session=session,
+            round=decision.round,
+            amount=call.amount,
+            game_code=call.game_code,
+            spin_type=call.spin_type,
+            round_closed=call.round_closed,
+            reference_id=call.reference_id,
+            request=call.content(),
+            outcome=decision.outcome,
+            result_code=decision.code,
+            balance=_answer_balance(call, wallet, known, decision),
+            message=decision.message,
+            rg_reason=decision.rg_reason,
+            bonus_amount=decision.bonus_amount,
+            ledger_transaction=posting.ledger if posting else None,
+            elapsed_us=_elapsed_us(call),
+            # The partition key: the call's month, which near_month_turn decided about.
+            created_at=at,
+        ),
+        decision,
+        # The running RG totals, in the same statement: still under the wallet lock.
+        also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
+    )
+    if decision.bonus_posting is not None:
+        # The call's second ledger transaction: the part on the bonus wallet (locked above).
+        decision.bonus_posting.ledger.round = decision.round
+        write_posting(decision.bonus_posting)
+    if decision.wagered and known.bonus is not None:
+        bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
+    if decision.jackpot_contributions:
+        jackpot_contributions_post(
+            wallet=wallet,
+            aggregator=call.aggregator,
+            round_=decision.round,
+            reference=call.transaction_id,
+            contributions=decision.jackpot_contributions,
+        )
+    elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
+        jackpot_contributions_reverse(
+            wallet=wallet,
+            aggregator=call.aggregator,
+            bet_reference=call.reference_id,
+            reference=call.transaction_id,
+        )
+    if rg is not None and decision.posting is None and decision.rg_reason:
+        _rg_record_refusal(rg, call, session, wallet, decision)
+    if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
+        risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
 
 
@@ -363,20 +383,48 @@ def _lock_and_read(call: MoneyCall, at: datetime) -> tuple[GameSession | None, W
     bet, the rows of the player's RG state (empty if none): one round trip, the reads running
     after the lock is granted."""
     then = [_records_query(call), _rounds_query(call)]
+    key_locked = near_month_turn(at, margin=MONTH_TURN_MARGIN)
+    if key_locked:
+        # Before the records are read: see MONTH_TURN_MARGIN.
+        then.insert(0, _key_lock_query(call))
     rg = responsible_gaming.provider()
     if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
         # Sent before we know whether the player has RG state (the lock's row tells): it finds
         # no rows for one who has none, which costs less than a round trip of its own would.
         sql, params = rg.bet_state_query(session_token=call.session_token, aggregator_id=call.aggregator.pk, at=at)
         then.append(rows.Query(sql, params, ()))
-    session, wallet, (found_records, found_rounds, *found_rg) = lock_session_wallet(
+    session, wallet, answers = lock_session_wallet(
         token=call.session_token, aggregator_id=call.aggregator.pk, then=tuple(then)
     )
+    found_records, found_rounds, *found_rg = answers[1:] if key_locked else answers
     # An arm may find a row another arm found too (a resent rollback is also a rollback of
     # the transaction it names): keep each row once.
     records = {record.pk: record for (record,) in found_records}
     rounds = {round_.pk: round_ for (round_,) in found_rounds}
     return session, wallet, Known(list(records.values()), list(rounds.values())), found_rg[0] if found_rg else []
+
+
+# Exactly once across months. The call records are partitioned by month, and the idempotency key
+# (aggregator, transaction id) is unique within each month only (wallet/partitions.py). A resend
+# finds its first record in any month (the lookup reads every attached partition), and two
+# deliveries on one wallet serialise on its lock. What neither covers: two first deliveries of
+# one id on two wallets, in flight together while the month turns, each writing into its own
+# month unseen by the other. So a call this close to the turn of a month also locks the key
+# itself (a transaction-scoped advisory lock, after the wallet lock and before the lookup): the
+# second waits for the first to commit, then finds its record. A call further from the turn
+# than MONTH_TURN_MARGIN can only meet one of the other month if one of them runs longer than
+# the margin, and none does: a call older than CALL_LONGEST at its end is rolled back. The rest
+# of the margin covers the commit and the web nodes' clocks drifting apart (docs/scaling.md).
+MONTH_TURN_MARGIN = timedelta(minutes=2)
+CALL_LONGEST = timedelta(seconds=20)
+
+
+def _key_lock_query(call: MoneyCall) -> rows.Query:
+    return rows.Query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        [f"wallet-call:{call.aggregator.pk}:{call.transaction_id}"],
+        (),
+    )
 
 
 # The reads below are written out (wallet/rows.py): they run on every money call, and compiling
@@ -394,7 +442,7 @@ def _records_query(call: MoneyCall) -> rows.Query:
     columns = rows.columns(AggregatorTransaction, "t")
     return rows.Query(
         f"SELECT {columns} FROM wallet_aggregatortransaction t"  # noqa: S608
-        f" WHERE t.aggregator_id = %s AND t.external_id IN ({among})"  # aggregator_transaction_id_unique
+        f" WHERE t.aggregator_id = %s AND t.external_id IN ({among})"  # each month's <partition>_txn_id
         f" UNION ALL SELECT {columns} FROM wallet_aggregatortransaction t"
         f" WHERE t.aggregator_id = %s AND t.reference_id IN ({among}) AND t.reference_id <> ''"  # aggtxn_reference
         " AND t.kind = 'rollback'",
