@@ -376,6 +376,35 @@ class AggregatorTransaction(models.Model):
         return f"{self.aggregator} {self.kind} {self.external_id}"
 
 
+class LedgerArchive(models.Model):
+    """What one account's entries of a month summed to when that month was detached for
+    archiving (wallet/partitions.py): its balance still counts them, so the ledger's checks
+    (selectors.ledger_violations) and a house account's balance add them to the entries left."""
+
+    month = models.DateField(help_text="The first day of the month detached.")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    house_account = models.ForeignKey(HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.BigIntegerField(help_text="The sum of the account's entries of the month, minor units.")
+    entries = models.PositiveIntegerField()
+    # The largest id among them: the running balance of a later entry starts from `amount`.
+    last_entry_id = models.BigIntegerField()
+    archived_in = models.CharField(max_length=63, help_text="The detached table holding the entries.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(wallet__isnull=False, house_account__isnull=True)
+                | models.Q(wallet__isnull=True, house_account__isnull=False),
+                name="ledger_archive_one_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.wallet or self.house_account}: {self.amount:+d}"
+
+
 # --- Risk limits ------------------------------------------------------------------------------
 # Wins without a bet (free, promo and tournament spins; wins tied to no paid bet) need no money
 # from the player, so an aggregator's leaked credential could mint money with them. Each one is

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
-from wallet.models import AggregatorTransaction, LedgerEntry, LedgerTransaction
+from wallet.models import AggregatorTransaction, LedgerArchive, LedgerEntry, LedgerTransaction
 
 LEDGER = LedgerTransaction._meta.db_table
 ENTRIES = LedgerEntry._meta.db_table
@@ -148,6 +148,14 @@ def partitions_create_ahead(*, at: datetime, months: int | None = None) -> Maint
     return Maintenance(created, skipped, rows_in_default())
 
 
+def partitions_create_since(since: datetime, *, at: datetime) -> Maintenance:
+    """partitions_create_ahead for every month from `since`'s (rows loaded from the past: a
+    restore, the bench's seeding) up to the months ahead of `at`."""
+    first, now = month_of(since), month_of(at)
+    months = (now.year - first.year) * 12 + now.month - first.month + settings.PARTITION_MONTHS_AHEAD
+    return partitions_create_ahead(at=datetime(first.year, first.month, 1, tzinfo=UTC), months=max(months, 0))
+
+
 def partition_create(table: str, month: date) -> bool:
     """Create one month of `table`; False if rows of that month already sit in the DEFAULT
     partition (PostgreSQL refuses: they must be moved by hand first, docs/scaling.md)."""
@@ -187,7 +195,9 @@ def oldest_detachable(*, at: datetime) -> date:
 def partition_detach(month: date, *, at: datetime) -> list[str]:
     """Detach `month` of the call records, the entries and the ledger (in that order, one
     transaction), and return the detached tables' names. They stay in the database as plain
-    tables for archiving (pg_dump, then DROP). Refuses a month inside the resend horizon."""
+    tables for archiving (pg_dump, then DROP); each account's sum of the month's entries is kept
+    (LedgerArchive), so balances and check_ledger still count them. Refuses a month inside the
+    resend horizon."""
     latest = oldest_detachable(at=at)
     if month > latest:
         raise PartitionError(
@@ -200,6 +210,15 @@ def partition_detach(month: date, *, at: datetime) -> list[str]:
         missing = [table for table in TABLES if month not in attached_months(table)]
         if missing:
             raise PartitionError(f"{month:%Y-%m} has no attached partition of {', '.join(missing)}")
+        # The balances still count the month's entries: their sums per account stay behind.
+        entries = partition_name(ENTRIES, month)
+        cursor.execute(
+            f"INSERT INTO {LedgerArchive._meta.db_table}"  # noqa: S608 - names from the models
+            " (month, wallet_id, house_account_id, amount, entries, last_entry_id, archived_in, created_at)"
+            f' SELECT %s, wallet_id, house_account_id, SUM(amount), COUNT(*), MAX(id), %s, now() FROM "{entries}"'
+            " GROUP BY wallet_id, house_account_id",
+            [month, entries],
+        )
         for table, name in zip(TABLES, names, strict=True):
             cursor.execute(f'ALTER TABLE "{table}" DETACH PARTITION "{name}"')
             # A detached table keeps its foreign keys into the partitioned ledger: dropped, or

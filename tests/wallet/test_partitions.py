@@ -25,6 +25,7 @@ from wallet.partitions import (
     partitions_create_ahead,
     rows_in_default,
 )
+from wallet.selectors import house_account_balance
 from wallet.services import MoneyCall, wallet_process_call
 from wallet.services import calls as calls_module
 
@@ -196,7 +197,8 @@ def test_two_first_deliveries_on_two_wallets_across_the_turn_of_a_month_apply_on
     debited = sorted(balance_of(session.player) for session in sessions)
     assert debited == [9_499, 10_000] or debited == [9_500, 9_999], debited
     codes = sorted(
-        [answer.code for answer in answers if answer is not None] + [exc.code for exc in failures if hasattr(exc, "code")]
+        [answer.code for answer in answers if answer is not None]
+        + [exc.code for exc in failures if hasattr(exc, "code")]
     )
     assert codes == ["DUPLICATE_TRANSACTION", "OK"], (answers, failures)
     assert_ledger_healthy()
@@ -230,7 +232,9 @@ def test_partition_months_creates_the_months_ahead_and_is_safe_to_run_twice():
     for table in ("wallet_ledgertransaction", "wallet_ledgerentry", CALLS):
         assert ahead in attached_months(table)
     with connection.cursor() as cursor:  # each new month of the call records has the key
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [f"{partition_name(CALLS, ahead)}_txn_id"])
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = %s", [f"{partition_name(CALLS, ahead)}_txn_id"]
+        )
         assert "UNIQUE" in cursor.fetchone()[0]
 
 
@@ -283,3 +287,7 @@ def test_detach_partition_detaches_an_old_month_of_every_table(aggregator, sessi
     with connection.cursor() as cursor:  # kept as a plain table, for the archive
         cursor.execute(f'SELECT external_id FROM "{partition_name(CALLS, old)}"')  # noqa: S608
         assert cursor.fetchall() == [("bet-1",)]
+    # The balances still count the detached entries: the ledger checks, the game account kept its 250.
+    assert balance_of(session.player) == 9_750
+    assert house_account_balance(HouseAccount.objects.get(kind="game")) == 250
+    assert_ledger_healthy()

@@ -133,7 +133,8 @@ def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:
     ctes = (
         f"txn AS ({insert_txn} RETURNING id, created_at), "  # noqa: S608 - own fragments; values are parameters
         "legs AS ("
-        "INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after, created_at)"
+        "INSERT INTO wallet_ledgerentry"
+        " (transaction_id, wallet_id, house_account_id, amount, balance_after, created_at)"
         " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint, txn.created_at FROM txn"
         f"{house_leg * len(house_legs)}"
         " RETURNING house_account_id), "
