@@ -311,7 +311,12 @@ class Discrepancy(models.Model):
     resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     adjustment = models.ForeignKey(
-        "wallet.LedgerTransaction", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
+        "wallet.LedgerTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     # An adjustment goes through the wallet's four-eyes money requests: while one waits for a
     # second person, the discrepancy is under investigation and names it.
