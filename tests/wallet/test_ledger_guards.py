@@ -1,13 +1,16 @@
 """The database itself refuses what must never happen to money (migration 0002 and the models'
 constraints), whatever code, shell session or admin action tries it."""
 
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from casino.models import Mode
 from games.services import aggregator_create
-from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, MoneyRequest, Wallet
 from wallet.services import ledger
 
 
@@ -196,3 +199,34 @@ def test_a_remembered_house_account_that_no_longer_exists_is_relearned(native, c
     assert sorted(e.amount for e in posted.entries.all()) == [-250, 250]
     assert posted.entries.get(amount=250).house_account == house
     assert ledger._house_account_ids[key] == house.pk
+
+
+def test_a_money_request_must_name_a_ledger_transaction_that_exists(player, django_user_model):
+    # No foreign key can point at the partitioned ledger's id alone: a trigger checks it instead
+    # (migration 0010), at commit like the foreign key it replaces.
+    staff = django_user_model.objects.create_user("finance")
+    wallet = Wallet.objects.get(player=player)
+    deposit = LedgerTransaction.objects.get(kind="deposit")
+
+    def posted_request(ledger_transaction_id: int) -> None:
+        now = timezone.now()
+        MoneyRequest.objects.create(
+            request_key=uuid.uuid4(),
+            wallet=wallet,
+            operation="deposit",
+            amount=100,
+            memo="test",
+            status="posted",
+            requested_by=staff,
+            requested_at=now,
+            expires_at=now,
+            ledger_transaction_id=ledger_transaction_id,
+        )
+        connection.check_constraints()  # the deferred checks, now rather than at commit
+
+    with pytest.raises(IntegrityError, match="is not a row of wallet_ledgertransaction"), transaction.atomic():
+        posted_request(999_999_999)
+    with transaction.atomic():
+        posted_request(deposit.pk)
+
+    assert MoneyRequest.objects.get().ledger_transaction == deposit
