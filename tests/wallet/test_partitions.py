@@ -15,6 +15,7 @@ from django.utils import timezone
 from casino.models import GameSession
 from tests.conftest import balance_of, make_player
 from tests.wallet.test_concurrency import assert_ledger_healthy, connect_patiently
+from wallet.errors import RetryLater
 from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction
 from wallet.partitions import (
     add_months,
@@ -215,6 +216,19 @@ def test_only_calls_near_the_turn_of_a_month_lock_their_key():
     assert not near_month_turn(datetime(2026, 11, 15, 12, tzinfo=UTC), margin=margin)
     # Two calls in flight together for longer than the margin would escape: none may commit.
     assert calls_module.CALL_LONGEST * 2 < margin
+
+
+@pytest.mark.django_db
+def test_a_call_that_ran_longer_than_the_lock_near_a_turn_covers_is_rolled_back(
+    aggregator, session, player, monkeypatch
+):
+    monkeypatch.setattr(calls_module, "CALL_LONGEST", timedelta(0))  # every call is "too long"
+
+    with pytest.raises(RetryLater):
+        wallet_process_call(call=bet(aggregator, session))
+
+    assert balance_of(player) == 10_000
+    assert not AggregatorTransaction.objects.filter(external_id="bet-1").exists()
 
 
 # --- Maintenance ---------------------------------------------------------------------------
