@@ -164,129 +164,116 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
     at = timezone.now()
     with transaction.atomic(durable=True):
         session, wallet, known, rg_rows = _lock_and_read(call, at)
-        answer = _decide_and_write(call, at, session, wallet, known, rg_rows)
+        if session is None or wallet is None or session.player.external_id != call.player_id:
+            raise _session_not_found(call)
+        existing = known.record(call.transaction_id)
+        if existing is not None:
+            return _answer_resend(existing, call, wallet), None
+        known.at = at
+        played = _played_currency(call, known)
+        if played != wallet.currency_id:
+            # Played in another currency: its pair and latest rate (rules.py decides which rate).
+            known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
+        known.jackpots = _jackpots(call, session, wallet)
+        if wallet.has_bonus and session.mode == Mode.REAL:
+            # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
+            known.bonus = bonus_read_locked(wallet=wallet)
+
+        rg = _rg_provider(session)
+        if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
+            # Read under the wallet lock (in its round trip, after the lock was granted): every
+            # money call of this player in this currency waits for it, so the totals read are
+            # the ones the bet will add to (exact limits).
+            known.rg = rg.bet_state_from(
+                rg_rows,
+                currency=wallet.currency_id,
+                at=at,
+                # The player's playing session, not this game session: a relaunch does not reset
+                # the session-time clock (casino/playing.py). An attribute of the row read above.
+                session_started_at=session.play_started_at,
+            )
+        try:
+            # A win without a bet also locks its aggregator's counter of the day, after the
+            # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
+            known.risk, wins_day = risk_limits_read(call=call, session=session, wallet=wallet, known=known)
+            decision = decide(call, session, wallet, known)
+        except WalletError as refusal:
+            if not refusal.is_remembered:
+                # The wallet is known here, so even an answer we do not remember (a 400 for a
+                # rollback amount or another player's round) carries the balance (PRODUCT.md).
+                if refusal.balance is None:
+                    refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
+                raise
+            decision = Decision(
+                outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message, rg_reason=refusal.rg_reason
+            )
+        if decision.wins_without_bet:
+            # rules.py counts one only against the limits and the day's counter read above.
+            assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
+            risk_count_win_without_bet(
+                day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
+            )
+
+        posting = decision.posting
+        record = write_call(
+            AggregatorTransaction(
+                aggregator=call.aggregator,
+                external_id=call.transaction_id,
+                kind=call.kind,
+                mode=session.mode,
+                wallet=wallet,
+                session=session,
+                round=decision.round,
+                amount=call.amount,
+                game_code=call.game_code,
+                spin_type=call.spin_type,
+                round_closed=call.round_closed,
+                reference_id=call.reference_id,
+                request=call.content(),
+                outcome=decision.outcome,
+                result_code=decision.code,
+                balance=_answer_balance(call, wallet, known, decision),
+                message=decision.message,
+                rg_reason=decision.rg_reason,
+                bonus_amount=decision.bonus_amount,
+                ledger_transaction=posting.ledger if posting else None,
+                elapsed_us=_elapsed_us(call),
+                # The partition key: the call's month, which near_month_turn decided about.
+                created_at=at,
+            ),
+            decision,
+            # The running RG totals, in the same statement: still under the wallet lock.
+            also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
+        )
+        if decision.bonus_posting is not None:
+            # The call's second ledger transaction: the part on the bonus wallet (locked above).
+            decision.bonus_posting.ledger.round = decision.round
+            write_posting(decision.bonus_posting)
+        if decision.wagered and known.bonus is not None:
+            bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
+        if decision.jackpot_contributions:
+            jackpot_contributions_post(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                round_=decision.round,
+                reference=call.transaction_id,
+                contributions=decision.jackpot_contributions,
+            )
+        elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
+            jackpot_contributions_reverse(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                bet_reference=call.reference_id,
+                reference=call.transaction_id,
+            )
+        if rg is not None and decision.posting is None and decision.rg_reason:
+            _rg_record_refusal(rg, call, session, wallet, decision)
+        if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
+            risk_alert_on_commit(record)
         if timezone.now() - at > CALL_LONGEST:
             # Rolled back: the lock near the turn of a month covers calls no longer than this
-            # (near_month_turn, docs/scaling.md). The aggregator resends, as after a lock timeout.
+            # (MONTH_TURN_MARGIN). The aggregator resends, as after a lock timeout.
             raise RetryLater()
-    return answer
-
-
-def _decide_and_write(
-    call: MoneyCall,
-    at: datetime,
-    session: GameSession | None,
-    wallet: Wallet | None,
-    known: Known,
-    rg_rows: list[tuple],
-) -> tuple[CallAnswer, tuple[str, str] | None]:
-    """Under the wallet lock: a resend's answer, or the call decided and written."""
-    if session is None or wallet is None or session.player.external_id != call.player_id:
-        raise _session_not_found(call)
-    existing = known.record(call.transaction_id)
-    if existing is not None:
-        return _answer_resend(existing, call, wallet), None
-    known.at = at
-    played = _played_currency(call, known)
-    if played != wallet.currency_id:
-        # Played in another currency: its pair and latest rate (rules.py decides which rate).
-        known.fx = fx_quote_read(aggregator=call.aggregator, played=played, wallet_currency=wallet.currency_id)
-    known.jackpots = _jackpots(call, session, wallet)
-    if wallet.has_bonus and session.mode == Mode.REAL:
-        # Its bonus wallet is locked after this one (wallet/locks.py): bets use it after cash.
-        known.bonus = bonus_read_locked(wallet=wallet)
-
-    rg = _rg_provider(session)
-    if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
-        # Read under the wallet lock (in its round trip, after the lock was granted): every
-        # money call of this player in this currency waits for it, so the totals read are
-        # the ones the bet will add to (exact limits).
-        known.rg = rg.bet_state_from(
-            rg_rows,
-            currency=wallet.currency_id,
-            at=at,
-            # The player's playing session, not this game session: a relaunch does not reset
-            # the session-time clock (casino/playing.py). An attribute of the row read above.
-            session_started_at=session.play_started_at,
-        )
-    try:
-        # A win without a bet also locks its aggregator's counter of the day, after the
-        # wallet (the lock order in wallet/locks.py); other calls lock nothing more.
-        known.risk, wins_day = risk_limits_read(call=call, session=session, wallet=wallet, known=known)
-        decision = decide(call, session, wallet, known)
-    except WalletError as refusal:
-        if not refusal.is_remembered:
-            # The wallet is known here, so even an answer we do not remember (a 400 for a
-            # rollback amount or another player's round) carries the balance (PRODUCT.md).
-            if refusal.balance is None:
-                refusal.balance, refusal.currency = wallet.balance, wallet.currency_id
-            raise
-        decision = Decision(
-            outcome=Outcome.REFUSED, code=refusal.code, message=refusal.message, rg_reason=refusal.rg_reason
-        )
-    if decision.wins_without_bet:
-        # rules.py counts one only against the limits and the day's counter read above.
-        assert wins_day is not None and known.risk is not None and known.risk.daily_wins_without_bet is not None
-        risk_count_win_without_bet(
-            day=wins_day, amount=decision.wins_without_bet, limit=known.risk.daily_wins_without_bet
-        )
-
-    posting = decision.posting
-    record = write_call(
-        AggregatorTransaction(
-            aggregator=call.aggregator,
-            external_id=call.transaction_id,
-            kind=call.kind,
-            mode=session.mode,
-            wallet=wallet,
-            session=session,
-            round=decision.round,
-            amount=call.amount,
-            game_code=call.game_code,
-            spin_type=call.spin_type,
-            round_closed=call.round_closed,
-            reference_id=call.reference_id,
-            request=call.content(),
-            outcome=decision.outcome,
-            result_code=decision.code,
-            balance=_answer_balance(call, wallet, known, decision),
-            message=decision.message,
-            rg_reason=decision.rg_reason,
-            bonus_amount=decision.bonus_amount,
-            ledger_transaction=posting.ledger if posting else None,
-            elapsed_us=_elapsed_us(call),
-            # The partition key: the call's month, which near_month_turn decided about.
-            created_at=at,
-        ),
-        decision,
-        # The running RG totals, in the same statement: still under the wallet lock.
-        also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
-    )
-    if decision.bonus_posting is not None:
-        # The call's second ledger transaction: the part on the bonus wallet (locked above).
-        decision.bonus_posting.ledger.round = decision.round
-        write_posting(decision.bonus_posting)
-    if decision.wagered and known.bonus is not None:
-        bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
-    if decision.jackpot_contributions:
-        jackpot_contributions_post(
-            wallet=wallet,
-            aggregator=call.aggregator,
-            round_=decision.round,
-            reference=call.transaction_id,
-            contributions=decision.jackpot_contributions,
-        )
-    elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
-        jackpot_contributions_reverse(
-            wallet=wallet,
-            aggregator=call.aggregator,
-            bet_reference=call.reference_id,
-            reference=call.transaction_id,
-        )
-    if rg is not None and decision.posting is None and decision.rg_reason:
-        _rg_record_refusal(rg, call, session, wallet, decision)
-    if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
-        risk_alert_on_commit(record)
     return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
 
 
