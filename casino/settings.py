@@ -378,7 +378,17 @@ CELERY_BEAT_SCHEDULE = {
     # The audit chain (docs/audit.md): walked, and its head exported, once a day.
     "audit-verify": {"task": "compliance.verify_audit", "schedule": crontab(minute=10, hour=0)},
     "audit-head-export": {"task": "compliance.export_audit_head", "schedule": crontab(minute=5, hour=0)},
+    # The ledger's and call records' monthly partitions, created months ahead (wallet/partitions.py).
+    "partitions-ahead": {"task": "wallet.create_partitions_ahead", "schedule": crontab(minute=20, hour=3)},
 }
+
+# --- Monthly partitions of the ledger and the call records (wallet/partitions.py) ------------
+# Months created ahead by the daily task: it may fail for this many months before a row lands in
+# the DEFAULT partition (which still takes it: a bet never fails for want of a partition).
+PARTITION_MONTHS_AHEAD = env.int("PARTITION_MONTHS_AHEAD", default=3)
+# How long an aggregator may resend a call and get its first answer: a month is detached for
+# archiving only once it lies entirely further back (a detached record is not found by a resend).
+PARTITION_RESEND_HORIZON_MONTHS = env.int("PARTITION_RESEND_HORIZON_MONTHS", default=6)
 
 # --- Staff money operations under four eyes (wallet/services/money_requests.py) ------------
 # Above this amount (minor units, by size) a staff deposit, withdrawal or adjustment waits for a

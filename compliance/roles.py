@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, list[str]] = {
     FINANCE: [
         *_PLAYER_TRAIL,
         "wallet.view_houseaccount",
+        # what each account's entries of a month detached for archiving summed to (docs/scaling.md)
+        "wallet.view_ledgerarchive",
         "wallet.view_winswithoutbetday",
         "wallet.view_moneyrequest",
         "wallet.add_moneyrequest",

@@ -28,6 +28,7 @@ from wallet.models import (
     GameRound,
     HouseAccount,
     Jackpot,
+    LedgerArchive,
     LedgerEntry,
     LedgerTransaction,
     Wallet,
@@ -289,6 +290,15 @@ class HouseAccountAdmin(ReadOnlyAdmin):
     @admin.display(description="balance (sum of entries)")
     def balance(self, account):
         return account.currency.format(house_account_balance(account))
+
+
+@admin.register(LedgerArchive)
+class LedgerArchiveAdmin(ReadOnlyAdmin):
+    """Months detached for archiving (manage.py detach_partition): what each account's entries of
+    the month summed to, which its balance still counts, and the table that holds them."""
+
+    list_display = ["month", "wallet", "house_account", "amount", "entries", "archived_in"]
+    list_filter = ["month"]
 
 
 @admin.register(WinsWithoutBetDay)

@@ -7,6 +7,10 @@ in one statement, so two such operations can never deadlock.
 
 A jackpot win locks its jackpot rows after its wallet, by ascending id (lock_jackpot).
 
+A money call near the turn of a month also takes a transaction-scoped advisory lock on its
+transaction id, after its wallet and before anything else (services/calls.py, MONTH_TURN_MARGIN):
+nothing that holds it waits for a wallet, so it keeps the order too.
+
 A win without a bet then locks one more row, always after its wallet: the day's counter of
 its aggregator and currency (lock_wins_without_bet_day). Wallet, then counter, and nothing
 holds a counter while waiting for a wallet, so these can never deadlock either. The counter is

@@ -5,7 +5,14 @@ Invariants (the database enforces them on PostgreSQL; see migration 0002):
 - the entries of a ledger transaction sum to zero (deferred constraint trigger, at commit);
 - ledger transactions, ledger entries and aggregator transaction records are append-only
   (UPDATE and DELETE raise);
-- an aggregator's transaction id is processed at most once (UNIQUE (aggregator, external_id)).
+- an aggregator's transaction id is processed at most once (UNIQUE (aggregator, external_id)
+  within each month's partition, and across months by the call's lock: see AggregatorTransaction).
+
+The ledger (LedgerTransaction, LedgerEntry) and the call records (AggregatorTransaction) are
+partitioned by calendar month of `created_at` (migration 0010, wallet/partitions.py,
+docs/scaling.md). In the database their primary keys are (id, created_at) and the links between
+them are composite foreign keys (…, created_at): a transaction, its entries and its call record
+share one created_at. Django's state keeps `id` as the primary key (ids come from one sequence).
 
 Only wallet/services/ writes to these tables.
 """
@@ -13,9 +20,20 @@ Only wallet/services/ writes to these tables.
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
+from django.db.models import Func
 from simple_history.models import HistoricalRecords
 
 from casino.models import Aggregator, Currency, GameSession, Mode, Player
+
+
+class TransactionNow(Func):
+    """PostgreSQL's transaction_timestamp(): one time for every row a database transaction
+    writes. The default of the partitioned tables' created_at, so a ledger transaction, its
+    entries and its call record written by the ORM in one transaction share their partition key
+    (Django's Now() is the statement's time, which differs between statements)."""
+
+    template = "transaction_timestamp()"
+    output_field = models.DateTimeField()
 
 
 class WalletMode(models.TextChoices):
@@ -213,7 +231,9 @@ class LedgerTransaction(models.Model):
     )
     fx_amount = models.BigIntegerField("played amount", null=True, blank=True)
     fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The partition key (calendar month). The money path writes its call's time here, and its
+    # entries and call record copy it; written by the ORM it is the database transaction's time.
+    created_at = models.DateTimeField(db_default=TransactionNow(), editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -230,7 +250,12 @@ class LedgerTransaction(models.Model):
 class LedgerEntry(models.Model):
     """One leg of a ledger transaction: a signed amount on a wallet or on a house account."""
 
-    transaction = models.ForeignKey(LedgerTransaction, on_delete=models.PROTECT, related_name="entries")
+    # db_constraint=False: Django can only write a foreign key to `id`, which is not unique by
+    # itself on a partitioned table. The database's guard is the composite foreign key
+    # (transaction_id, created_at) -> (id, created_at) of migration 0010.
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
     house_account = models.ForeignKey(
         HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
@@ -238,6 +263,8 @@ class LedgerEntry(models.Model):
     amount = models.BigIntegerField(help_text="Signed minor units: positive credits the account.")
     # The wallet's balance right after this entry: a statement a support agent can read.
     balance_after = models.BigIntegerField(null=True, blank=True)
+    # Its transaction's created_at (the partition key; the composite foreign key checks it).
+    created_at = models.DateTimeField(db_default=TransactionNow(), editable=False)
 
     class Meta:
         verbose_name_plural = "ledger entries"
@@ -262,6 +289,11 @@ class AggregatorTransaction(models.Model):
     Its unique (aggregator, external_id) is the idempotency key: a resend finds this row and
     gets the stored answer back, whatever protocol it came in. The answer is kept protocol-
     neutral (result code, balance, message); each protocol renders it the same way each time.
+
+    The table is partitioned by month, and PostgreSQL's unique keys hold within one partition
+    only: in the database the key is a unique index on each month's partition. Across months,
+    the call's lookup searches every attached partition, and a call near the turn of a month
+    also takes a lock on the key itself (wallet/services/calls.py, docs/scaling.md).
     """
 
     class Kind(models.TextChoices):
@@ -275,7 +307,7 @@ class AggregatorTransaction(models.Model):
         NO_OP = "no_op", "accepted, nothing to move"
         TOMBSTONE = "tombstone", "rollback of a bet not yet seen"
 
-    # Indexed by aggregator_transaction_id_unique and aggtxn_wallet_recent (see GameRound).
+    # Indexed by the idempotency key (each month's <partition>_txn_id) and aggtxn_wallet_recent (see GameRound).
     aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, db_index=False)
     external_id = models.CharField("aggregator transaction id", max_length=128)
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -300,10 +332,19 @@ class AggregatorTransaction(models.Model):
     bonus_amount = models.BigIntegerField(default=0, db_default=0)
     # For an RG_BLOCKED answer: why (casino.responsible_gaming.RgReason), replayed to a resend.
     rg_reason = models.CharField("RG reason", max_length=32, blank=True, default="", db_default="")
+    # In the database: the composite foreign key (ledger_transaction_id, created_at) and a unique
+    # index on the same pair, which is the one-to-one, since a record shares its transaction's
+    # created_at (migration 0010). Django cannot write either (db_constraint=False).
     ledger_transaction = models.OneToOneField(
-        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="aggregator_transaction"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="aggregator_transaction",
+        db_constraint=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The partition key (calendar month): the call's time, which its ledger transaction shares.
+    created_at = models.DateTimeField(db_default=TransactionNow(), editable=False)
     elapsed_us = models.PositiveIntegerField(
         "time to answer (µs)",
         null=True,
@@ -314,6 +355,8 @@ class AggregatorTransaction(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [
+            # In the database: a unique index on each month's partition, <partition>_txn_id
+            # (wallet/partitions.py); Django's state keeps the key it checks forms against.
             models.UniqueConstraint(fields=["aggregator", "external_id"], name="aggregator_transaction_id_unique"),
         ]
         indexes = [
@@ -331,6 +374,35 @@ class AggregatorTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.aggregator} {self.kind} {self.external_id}"
+
+
+class LedgerArchive(models.Model):
+    """What one account's entries of a month summed to when that month was detached for
+    archiving (wallet/partitions.py): its balance still counts them, so the ledger's checks
+    (selectors.ledger_violations) and a house account's balance add them to the entries left."""
+
+    month = models.DateField(help_text="The first day of the month detached.")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    house_account = models.ForeignKey(HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.BigIntegerField(help_text="The sum of the account's entries of the month, minor units.")
+    entries = models.PositiveIntegerField()
+    # The largest id among them: the running balance of a later entry starts from `amount`.
+    last_entry_id = models.BigIntegerField()
+    archived_in = models.CharField(max_length=63, help_text="The detached table holding the entries.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-month", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(wallet__isnull=False, house_account__isnull=True)
+                | models.Q(wallet__isnull=True, house_account__isnull=False),
+                name="ledger_archive_one_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.wallet or self.house_account}: {self.amount:+d}"
 
 
 # --- Risk limits ------------------------------------------------------------------------------
@@ -573,8 +645,15 @@ class MoneyRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=255, blank=True)
+    # db_constraint=False: no foreign key can point at a partitioned table's `id` alone. The
+    # database still refuses an id that is not a ledger transaction (a trigger, migration 0010).
     ledger_transaction = models.OneToOneField(
-        LedgerTransaction, on_delete=models.PROTECT, null=True, blank=True, related_name="money_request"
+        LedgerTransaction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="money_request",
+        db_constraint=False,
     )
 
     class Meta:

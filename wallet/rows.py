@@ -17,6 +17,7 @@ from typing import NamedTuple
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Model
+from django.db.models.expressions import DatabaseDefault
 
 
 class Query(NamedTuple):
@@ -167,8 +168,12 @@ def insert_values(instance: Model, **expressions: str) -> tuple[str, list]:
         if expression is not None:
             placeholders.append(expression)
             continue
+        value = field.pre_save(instance, True)
+        if isinstance(value, DatabaseDefault):  # a field left to its db_default, as save() leaves it
+            placeholders.append("DEFAULT")
+            continue
         placeholders.append("%s")
-        params.append(field.get_db_prep_save(field.pre_save(instance, True), conn))
+        params.append(field.get_db_prep_save(value, conn))
     sql = f'INSERT INTO "{instance._meta.db_table}" ({columns}) VALUES ({", ".join(placeholders)})'  # noqa: S608
     return sql, params
 

@@ -66,14 +66,20 @@ def setup() -> None:
 
 def seed() -> dict:
     """Everything in SQL (generate_series): row by row it would take hours."""
+    from datetime import timedelta
+
     from django.db import connection
+    from django.utils import timezone
 
     from casino.models import Player
     from games.services import aggregator_create
+    from wallet.partitions import partitions_create_since
 
     agg_a = aggregator_create(code="alpha", signing_secret="bench-secret-a", key_id="bench-a")  # noqa: S106
     agg_b = aggregator_create(code="beta", signing_secret="bench-secret-b", key_id="bench-b")  # noqa: S106
     heavy = Player.objects.create(external_id="heavy-player", email="heavy@example.com")
+    # Monthly partitions for the days of history (wallet/partitions.py): the rows go to their months.
+    partitions_create_since(timezone.now() - timedelta(days=DAYS + 1), at=timezone.now())
     with connection.cursor() as c:
         c.execute("ALTER TABLE wallet_ledgerentry DISABLE TRIGGER USER")
         c.execute(
@@ -119,12 +125,14 @@ def seed() -> dict:
                                                         reference, memo, created_at)
                   SELECT kind, mode, currency_id, wallet_id, aggregator_id, 'tx-' || n, '', created_at
                     FROM src ORDER BY created_at
-                  RETURNING id, kind, mode, currency_id, wallet_id, aggregator_id
+                  RETURNING id, kind, mode, currency_id, wallet_id, aggregator_id, created_at
                 )
-                INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
-                SELECT txn.id, txn.wallet_id, NULL, CASE WHEN txn.kind = 'bet' THEN -500 ELSE 400 END, 0 FROM txn
+                INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after,
+                                                created_at)
+                SELECT txn.id, txn.wallet_id, NULL, CASE WHEN txn.kind = 'bet' THEN -500 ELSE 400 END, 0, created_at
+                  FROM txn
                 UNION ALL
-                SELECT txn.id, NULL, h.id, CASE WHEN txn.kind = 'bet' THEN 500 ELSE -400 END, NULL
+                SELECT txn.id, NULL, h.id, CASE WHEN txn.kind = 'bet' THEN 500 ELSE -400 END, NULL, txn.created_at
                   FROM txn JOIN wallet_houseaccount h ON h.kind = 'game' AND h.aggregator_id = txn.aggregator_id
                    AND h.currency_id = txn.currency_id AND h.mode = txn.mode
                 """,
@@ -178,20 +186,21 @@ def _seed_heavy_player(c, player_id: int, aggregator_id: int) -> None:
               INSERT INTO wallet_ledgertransaction (kind, mode, currency_id, wallet_id, aggregator_id, round_id,
                                                     reference, memo, created_at)
               SELECT '{kind}', 'real', 'EUR', %s, %s, r.id, r.external_id || '-{kind}', '', r.opened_at FROM r
-              RETURNING id, round_id, reference
+              RETURNING id, round_id, reference, created_at
             ), legs AS (
-              INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
-              SELECT txn.id, %s, NULL, {amount}, 0 FROM txn
+              INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after,
+                                              created_at)
+              SELECT txn.id, %s, NULL, {amount}, 0, created_at FROM txn
               UNION ALL
               SELECT txn.id, NULL, (SELECT id FROM wallet_houseaccount WHERE kind = 'game' AND aggregator_id = %s
-                                     AND currency_id = 'EUR' AND mode = 'real'), {-amount}, NULL FROM txn
+                                     AND currency_id = 'EUR' AND mode = 'real'), {-amount}, NULL, created_at FROM txn
             )
             INSERT INTO wallet_aggregatortransaction (aggregator_id, external_id, kind, mode, wallet_id, session_id,
                 round_id, amount, game_code, spin_type, round_closed, reference_id, request, outcome, result_code,
                 balance, message, rg_reason, created_at, elapsed_us, ledger_transaction_id)
             SELECT %s, txn.reference, '{kind}', 'real', %s, %s, txn.round_id, {abs(amount)}, 'slot', 'cash',
                    false, '', '{{"session_token": "heavy-token-0000"}}'::jsonb, 'applied', 'OK', 0, '', '',
-                   now(), 2500, txn.id
+                   txn.created_at, 2500, txn.id
               FROM txn
             """,  # noqa: S608 (kind and amount are our constants)
             [wallet_id, wallet_id, aggregator_id, wallet_id, aggregator_id, aggregator_id, wallet_id, session_id],
@@ -255,12 +264,13 @@ def write_tail() -> None:
                 FROM generate_series(1, %s) n
                 JOIN wallet_wallet w ON w.id = 1 + (n * 31) %% (SELECT max(id) FROM wallet_wallet)
                WHERE true
-              RETURNING id, wallet_id, currency_id, mode
+              RETURNING id, wallet_id, currency_id, mode, created_at
             )
-            INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
-            SELECT id, wallet_id, NULL, -500, 0 FROM txn
+            INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after,
+                                            created_at)
+            SELECT id, wallet_id, NULL, -500, 0, created_at FROM txn
             UNION ALL
-            SELECT txn.id, NULL, h.id, 500, NULL FROM txn JOIN wallet_houseaccount h ON h.kind = 'game'
+            SELECT txn.id, NULL, h.id, 500, NULL, txn.created_at FROM txn JOIN wallet_houseaccount h ON h.kind = 'game'
                AND h.aggregator_id = (SELECT min(id) FROM casino_aggregator) AND h.currency_id = txn.currency_id
                AND h.mode = txn.mode
             """,

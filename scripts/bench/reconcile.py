@@ -75,8 +75,10 @@ def seed(rows: int) -> int:
     from casino.models import GameSession, Mode, Player
     from games.services import aggregator_create
     from wallet.models import Wallet
+    from wallet.partitions import partitions_create_since
 
     call_command("migrate", verbosity=0)
+    partitions_create_since(HOUR, at=timezone.now())  # the hour's month has its partition
     aggregator = aggregator_create(code="bench", signing_secret="bench-secret", key_id="bench-key")  # noqa: S106 - throwaway
     players = Player.objects.bulk_create([Player(external_id=f"p-{n}", country="MT") for n in range(PLAYERS)])
     Wallet.objects.bulk_create([Wallet(player=p, currency_id="EUR", mode=Mode.REAL) for p in players])

@@ -101,12 +101,13 @@ def _write_rounds(cursor, *, aggregator_id: int, game_account: int, first: int, 
     # Bets of 1.00-9.99, wins of 0 to 1.5 times the bet, plus a cent (entries are never zero).
     cursor.execute(
         """
-        INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)
+        INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after,
+            created_at)
         SELECT t.id, CASE s WHEN 0 THEN t.wallet_id END, CASE s WHEN 1 THEN %(house)s END,
                CASE WHEN t.kind = 'bet' THEN -1 ELSE 1 END * CASE s WHEN 0 THEN 1 ELSE -1 END
                  * CASE WHEN t.kind = 'bet' THEN 100 + (t.round_id * 7919) %% 900
                         ELSE ((100 + (t.round_id * 7919) %% 900) * (t.round_id %% 4)) / 2 + 1 END,
-               CASE s WHEN 0 THEN 0 END
+               CASE s WHEN 0 THEN 0 END, t.created_at
         FROM wallet_ledgertransaction t CROSS JOIN (VALUES (0), (1)) legs(s)
         WHERE t.id BETWEEN 2 * %(first)s - 1 AND 2 * %(last)s
         """,
@@ -133,6 +134,7 @@ def main() -> None:
 
     from games.reports.rollup import rollup_ledger
     from wallet.models import Wallet
+    from wallet.partitions import partitions_create_since
 
     call_command("migrate", verbosity=0)
     aggregator, game_account, _ = _seed_catalog()
@@ -144,6 +146,8 @@ def main() -> None:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     month_start = today - timedelta(days=DAYS + 1)
     month_rounds = DAYS * ROUNDS_PER_DAY
+    # The ledger's monthly partitions for the days written (wallet/partitions.py).
+    partitions_create_since(month_start, at=today)
 
     started = time.monotonic()
     with transaction.atomic(), connection.cursor() as cursor:

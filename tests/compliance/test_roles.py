@@ -30,6 +30,7 @@ MATRIX = {
     "wallet.aggregatortransaction": {S: "v", F: "v", O: "v", C: "v"},
     "wallet.gameround": {S: "v", F: "v", O: "v", C: "v"},
     "wallet.houseaccount": {F: "v", C: "v"},
+    "wallet.ledgerarchive": {F: "v", C: "v"},
     "wallet.winswithoutbetday": {F: "v", O: "v", C: "v"},
     "wallet.moneyrequest": {F: "v", C: "v"},
     "games.provider": {S: "v", O: "vc", C: "v"},
@@ -62,6 +63,7 @@ MATRIX = {
 # Nobody, superusers included, changes or deletes these.
 UNTOUCHABLE = [
     "wallet.ledgertransaction",
+    "wallet.ledgerarchive",
     "wallet.aggregatortransaction",
     "wallet.moneyrequest",
     "compliance.auditrecord",

@@ -1,13 +1,16 @@
 """The database itself refuses what must never happen to money (migration 0002 and the models'
 constraints), whatever code, shell session or admin action tries it."""
 
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from casino.models import Mode
 from games.services import aggregator_create
-from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, MoneyRequest, Wallet
 from wallet.services import ledger
 
 
@@ -26,21 +29,30 @@ def refused_by_the_database(sql: str, params: list) -> None:
 
 def test_the_ledger_triggers_exist_on_the_database_the_tests_run_on(db):
     # Whichever PostgreSQL this is (CI's, a developer's, the embedded one of `make test`), the
-    # money tables carry migration 0002's guards: append-only, and balanced at commit.
+    # money tables carry migration 0002's guards (made again on the partitioned tables by 0010):
+    # append-only, and balanced at commit; and a money request names a ledger transaction.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, t.tgname, t.tgdeferrable, t.tginitdeferred FROM pg_trigger t"
             " JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal AND c.relname LIKE 'wallet_%%'"
-            " ORDER BY t.tgname"
+            " AND t.tgparentid = 0 ORDER BY t.tgname"  # the partitions' clones left out
         )
         triggers = cursor.fetchall()
+        cursor.execute(
+            "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE t.tgname = 'wallet_ledgerentry_balanced' AND c.relkind = 'r'"
+        )
+        partitions_balanced = {name for (name,) in cursor.fetchall()}
 
     assert triggers == [
         ("wallet_aggregatortransaction", "wallet_aggregatortransaction_append_only", False, False),
         ("wallet_ledgerentry", "wallet_ledgerentry_append_only", False, False),
         ("wallet_ledgerentry", "wallet_ledgerentry_balanced", True, True),
         ("wallet_ledgertransaction", "wallet_ledgertransaction_append_only", False, False),
+        ("wallet_moneyrequest", "wallet_moneyrequest_ledger_transaction_exists", True, True),
     ]
+    assert "wallet_ledgerentry_default" in partitions_balanced
+    assert len(partitions_balanced) >= 2  # every partition carries it: this month's too
 
 
 def test_a_ledger_entry_cannot_be_updated(bet):
@@ -113,7 +125,8 @@ def test_an_aggregator_transaction_id_is_recorded_once(bet):
         if field.attname not in ("id", "ledger_transaction_id")
     }
 
-    with pytest.raises(IntegrityError, match="aggregator_transaction_id_unique"), transaction.atomic():
+    # The key is a unique index on each month's partition (migration 0010): here this month's.
+    with pytest.raises(IntegrityError, match=r"wallet_aggregatortransaction_\d{4}_\d{2}_txn_id"), transaction.atomic():
         AggregatorTransaction.objects.create(**duplicate)
 
     assert AggregatorTransaction.objects.filter(external_id="bet-1").count() == 1
@@ -186,3 +199,34 @@ def test_a_remembered_house_account_that_no_longer_exists_is_relearned(native, c
     assert sorted(e.amount for e in posted.entries.all()) == [-250, 250]
     assert posted.entries.get(amount=250).house_account == house
     assert ledger._house_account_ids[key] == house.pk
+
+
+def test_a_money_request_must_name_a_ledger_transaction_that_exists(player, django_user_model):
+    # No foreign key can point at the partitioned ledger's id alone: a trigger checks it instead
+    # (migration 0010), at commit like the foreign key it replaces.
+    staff = django_user_model.objects.create_user("finance")
+    wallet = Wallet.objects.get(player=player)
+    deposit = LedgerTransaction.objects.get(kind="deposit")
+
+    def posted_request(ledger_transaction_id: int) -> None:
+        now = timezone.now()
+        MoneyRequest.objects.create(
+            request_key=uuid.uuid4(),
+            wallet=wallet,
+            operation="deposit",
+            amount=100,
+            memo="test",
+            status="posted",
+            requested_by=staff,
+            requested_at=now,
+            expires_at=now,
+            ledger_transaction_id=ledger_transaction_id,
+        )
+        connection.check_constraints()  # the deferred checks, now rather than at commit
+
+    with pytest.raises(IntegrityError, match="is not a row of wallet_ledgertransaction"), transaction.atomic():
+        posted_request(999_999_999)
+    with transaction.atomic():
+        posted_request(deposit.pk)
+
+    assert MoneyRequest.objects.get().ledger_transaction == deposit

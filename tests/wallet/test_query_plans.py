@@ -9,6 +9,7 @@ conditions alone.
 """
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -17,6 +18,8 @@ from django.utils import timezone
 from casino import responsible_gaming
 from wallet import rows
 from wallet.locks import _session_query
+from wallet.models import AggregatorTransaction, LedgerTransaction
+from wallet.partitions import add_months, month_of, partition_name, partitions_create_ahead
 from wallet.services.calls import _records_query, _rounds_query
 from wallet.services.rules import MoneyCall
 
@@ -40,13 +43,19 @@ IN_SERVICE = [
        SELECT s.aggregator_id, 'round-' || s.id, w.id, s.id, 'g', 'open', 1, 0, 100, 0, now(), now()
        FROM casino_gamesession s
        JOIN wallet_wallet w ON w.player_id = s.player_id AND w.currency_id = s.currency_id AND w.mode = s.mode""",
+    # Half of the records last month, half this month: two partitions hold rows (and the months
+    # created ahead, and the DEFAULT partition, none).
     """INSERT INTO wallet_aggregatortransaction (aggregator_id, external_id, kind, mode, wallet_id, session_id,
            round_id, amount, game_code, spin_type, round_closed, reference_id, request, outcome, result_code,
            message, created_at)
        SELECT r.aggregator_id, 'tx-' || r.id, CASE WHEN r.id %% 10 = 0 THEN 'rollback' ELSE 'bet' END, 'real',
            r.wallet_id, r.session_id, r.id, 100, 'g', 'cash', false,
-           CASE WHEN r.id %% 10 = 0 THEN 'tx-' || (r.id - 1) ELSE '' END, '{}', 'applied', 'OK', '', now()
+           CASE WHEN r.id %% 10 = 0 THEN 'tx-' || (r.id - 1) ELSE '' END, '{}', 'applied', 'OK', '',
+           CASE WHEN r.id %% 20 < 10 THEN now() - interval '1 month' ELSE now() END
        FROM wallet_gameround r""",
+    """INSERT INTO wallet_ledgertransaction (kind, mode, currency_id, wallet_id, reference, memo, created_at)
+       SELECT 'deposit', 'real', 'EUR', w.id, '', '', month.at
+       FROM wallet_wallet w CROSS JOIN (VALUES (now()), (now() - interval '1 month')) month(at)""",
     # Responsible gaming: a daily loss limit, a day's totals and an ended cool-off per player.
     """INSERT INTO compliance_rglimit (player_id, kind, period, currency_id, amount, updated_at)
        SELECT id, 'loss', 'day', 'EUR', 100000, now() FROM casino_player WHERE external_id LIKE 'plan-%%'""",
@@ -61,8 +70,14 @@ IN_SERVICE = [
 ]
 
 
+def last_month(at: datetime) -> datetime:
+    month = add_months(month_of(at), -1)
+    return datetime(month.year, month.month, 1, tzinfo=UTC)
+
+
 @pytest.fixture(autouse=True)
 def in_service(aggregator):
+    partitions_create_ahead(at=last_month(timezone.now()), months=1)  # last month's too
     with connection.cursor() as cursor:
         for statement in IN_SERVICE:
             cursor.execute(statement, {"rows": ROWS, "aggregator": aggregator.pk})
@@ -80,13 +95,46 @@ def generic_plan(sql: str, params: list) -> str:
             cursor.execute("DEALLOCATE money_read")
 
 
-def assert_index_lookups(plan: str, keys: tuple[str, ...]) -> None:
-    assert "Seq Scan" not in plan, plan
+def empty_partitions() -> set[str]:
+    """The partitions of the partitioned tables that hold no row (by the statistics of ANALYZE)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.reltuples <= 0"
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def scans(plan: str) -> list[tuple[str, list[str]]]:
+    """Each scan node of `plan` (its line) with the lines of detail under it."""
+    nodes: list[tuple[str, list[str]]] = []
     for line in plan.splitlines():
-        if "Filter:" in line:
-            assert not any(key in line for key in keys), f"a key is filtered, not looked up:\n{plan}"
+        if " on " in line and "Scan" in line:
+            nodes.append((line, []))
+        elif nodes:
+            nodes[-1][1].append(line)
+    return nodes
+
+
+def assert_index_lookups(plan: str, keys: tuple[str, ...]) -> None:
+    """Every table or partition holding rows is read by an index lookup on `keys`, never a
+    filter. An empty partition (a month created ahead, the DEFAULT one) may be scanned: it has
+    no page to read, and a prepared plan is made again once ANALYZE gives it rows (and at the
+    latest with each new connection, DB_CONN_MAX_AGE)."""
+    empty = empty_partitions()
+    for scan, details in scans(plan):
+        if "Seq Scan" in scan:
+            table = re.search(r"Seq Scan on (\w+)", scan).group(1)
+            assert table in empty, f"{table} holds rows and is scanned:\n{plan}"
+            continue
+        for line in details:
+            if "Filter:" in line:
+                assert not any(key in line for key in keys), f"a key is filtered, not looked up:\n{plan}"
     for key in keys:
         assert re.search(rf"Index Cond: .*{key}", plan), f"no index lookup on {key}:\n{plan}"
+
+
+def partitions_read(plan: str, table: str) -> set[str]:
+    return set(re.findall(rf"on ({table}_\w+)", plan))
 
 
 def money_call(aggregator, **fields) -> MoneyCall:
@@ -131,3 +179,39 @@ def test_a_bets_responsible_gaming_read_finds_its_rows_by_index(aggregator):
     )
 
     assert_index_lookups(generic_plan(sql, params), ("token", "player_id"))
+
+
+def test_the_call_records_lookup_reads_each_month_holding_records_by_index(aggregator):
+    # A resend of last month's bet must find it: the lookup reads every attached month.
+    records = _records_query(money_call(aggregator, round_id="round-1"))
+    plan = generic_plan(records.sql, records.params)
+
+    now = timezone.now()
+    for month in (month_of(last_month(now)), month_of(now)):
+        assert partition_name("wallet_aggregatortransaction", month) in partitions_read(
+            plan, "wallet_aggregatortransaction"
+        )
+    assert_index_lookups(plan, ("external_id",))
+
+
+def explain(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(line for (line,) in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("model", "table"),
+    [(AggregatorTransaction, "wallet_aggregatortransaction"), (LedgerTransaction, "wallet_ledgertransaction")],
+)
+def test_a_read_of_an_hour_reads_only_its_month(aggregator, model, table):
+    # Reconciliation's windows, reports and exports read by created_at: only the month they need.
+    end = timezone.now()
+    start = end - timedelta(hours=1)
+    window = model.objects.filter(created_at__gte=start, created_at__lt=end)
+
+    plan = explain(window.values("id"))
+
+    # (In the first hour of a month the window reaches back into the month before.)
+    assert partitions_read(plan, table) == {partition_name(table, month) for month in {month_of(start), month_of(end)}}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from wallet import rows
 from wallet.errors import ErrorCode, RetryLater, WalletError
 from wallet.locks import find_session, lock_session_wallet
 from wallet.models import AggregatorTransaction, GameRound, Wallet
+from wallet.partitions import near_month_turn
 from wallet.services.bonus import bonus_balance, bonus_count_wager, bonus_read_locked
 from wallet.services.fx import fx_quote_read
 from wallet.services.jackpots import (
@@ -237,6 +238,8 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
                 bonus_amount=decision.bonus_amount,
                 ledger_transaction=posting.ledger if posting else None,
                 elapsed_us=_elapsed_us(call),
+                # The partition key: the call's month, which near_month_turn decided about.
+                created_at=at,
             ),
             decision,
             # The running RG totals, in the same statement: still under the wallet lock.
@@ -267,6 +270,10 @@ def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None
             _rg_record_refusal(rg, call, session, wallet, decision)
         if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
             risk_alert_on_commit(record)
+        if timezone.now() - at > CALL_LONGEST:
+            # Rolled back: the lock near the turn of a month covers calls no longer than this
+            # (MONTH_TURN_MARGIN). The aggregator resends, as after a lock timeout.
+            raise RetryLater()
     return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
 
 
@@ -363,20 +370,48 @@ def _lock_and_read(call: MoneyCall, at: datetime) -> tuple[GameSession | None, W
     bet, the rows of the player's RG state (empty if none): one round trip, the reads running
     after the lock is granted."""
     then = [_records_query(call), _rounds_query(call)]
+    key_locked = near_month_turn(at, margin=MONTH_TURN_MARGIN)
+    if key_locked:
+        # Before the records are read: see MONTH_TURN_MARGIN.
+        then.insert(0, _key_lock_query(call))
     rg = responsible_gaming.provider()
     if rg is not None and call.kind == AggregatorTransaction.Kind.BET:
         # Sent before we know whether the player has RG state (the lock's row tells): it finds
         # no rows for one who has none, which costs less than a round trip of its own would.
         sql, params = rg.bet_state_query(session_token=call.session_token, aggregator_id=call.aggregator.pk, at=at)
         then.append(rows.Query(sql, params, ()))
-    session, wallet, (found_records, found_rounds, *found_rg) = lock_session_wallet(
+    session, wallet, answers = lock_session_wallet(
         token=call.session_token, aggregator_id=call.aggregator.pk, then=tuple(then)
     )
+    found_records, found_rounds, *found_rg = answers[1:] if key_locked else answers
     # An arm may find a row another arm found too (a resent rollback is also a rollback of
     # the transaction it names): keep each row once.
     records = {record.pk: record for (record,) in found_records}
     rounds = {round_.pk: round_ for (round_,) in found_rounds}
     return session, wallet, Known(list(records.values()), list(rounds.values())), found_rg[0] if found_rg else []
+
+
+# Exactly once across months. The call records are partitioned by month, and the idempotency key
+# (aggregator, transaction id) is unique within each month only (wallet/partitions.py). A resend
+# finds its first record in any month (the lookup reads every attached partition), and two
+# deliveries on one wallet serialise on its lock. What neither covers: two first deliveries of
+# one id on two wallets, in flight together while the month turns, each writing into its own
+# month unseen by the other. So a call this close to the turn of a month also locks the key
+# itself (a transaction-scoped advisory lock, after the wallet lock and before the lookup): the
+# second waits for the first to commit, then finds its record. A call further from the turn
+# than MONTH_TURN_MARGIN can only meet one of the other month if one of them runs longer than
+# the margin, and none does: a call older than CALL_LONGEST at its end is rolled back. The rest
+# of the margin covers the commit and the web nodes' clocks drifting apart (docs/scaling.md).
+MONTH_TURN_MARGIN = timedelta(minutes=2)
+CALL_LONGEST = timedelta(seconds=20)
+
+
+def _key_lock_query(call: MoneyCall) -> rows.Query:
+    return rows.Query(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+        [f"wallet-call:{call.aggregator.pk}:{call.transaction_id}"],
+        (),
+    )
 
 
 # The reads below are written out (wallet/rows.py): they run on every money call, and compiling
@@ -394,7 +429,7 @@ def _records_query(call: MoneyCall) -> rows.Query:
     columns = rows.columns(AggregatorTransaction, "t")
     return rows.Query(
         f"SELECT {columns} FROM wallet_aggregatortransaction t"  # noqa: S608
-        f" WHERE t.aggregator_id = %s AND t.external_id IN ({among})"  # aggregator_transaction_id_unique
+        f" WHERE t.aggregator_id = %s AND t.external_id IN ({among})"  # each month's <partition>_txn_id
         f" UNION ALL SELECT {columns} FROM wallet_aggregatortransaction t"
         f" WHERE t.aggregator_id = %s AND t.reference_id IN ({among}) AND t.reference_id <> ''"  # aggtxn_reference
         " AND t.kind = 'rollback'",

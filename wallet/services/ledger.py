@@ -123,16 +123,19 @@ def posting_ctes(entry: Posting, **expressions: str) -> tuple[str, list]:
     The deferred trigger of migration 0002 checks the sum at commit."""
     insert_txn, txn_params = rows.insert_values(entry.ledger, **expressions)
     wallet_id = entry.wallet.pk
+    # The entries take their transaction's created_at: the partition key, which the composite
+    # foreign key (transaction_id, created_at) checks (migration 0010).
     house_leg = (
-        " UNION ALL SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint"
+        " UNION ALL SELECT txn.id, NULL::bigint, house.id, %s::bigint, NULL::bigint, txn.created_at"
         " FROM txn JOIN wallet_houseaccount house ON house.id = %s"
     )
     house_legs = entry.house_legs()
     ctes = (
-        f"txn AS ({insert_txn} RETURNING id), "  # noqa: S608 - own fragments; values are parameters
+        f"txn AS ({insert_txn} RETURNING id, created_at), "  # noqa: S608 - own fragments; values are parameters
         "legs AS ("
-        "INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, house_account_id, amount, balance_after)"
-        " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint FROM txn"
+        "INSERT INTO wallet_ledgerentry"
+        " (transaction_id, wallet_id, house_account_id, amount, balance_after, created_at)"
+        " SELECT txn.id, %s::bigint, NULL::bigint, %s::bigint, %s::bigint, txn.created_at FROM txn"
         f"{house_leg * len(house_legs)}"
         " RETURNING house_account_id), "
         "moved AS (UPDATE wallet_wallet SET balance = balance + %s WHERE id = %s)"
@@ -155,7 +158,12 @@ def posted(entry: Posting, ledger_id: int, house_legs: int) -> LedgerTransaction
         for key, amount in entry.house_legs():
             if _house_account_ids.get(key) not in written:
                 _house_account_ids.pop(key, None)
-                LedgerEntry.objects.create(transaction=ledger, house_account_id=_house_account_id(key), amount=amount)
+                LedgerEntry.objects.create(
+                    transaction=ledger,
+                    house_account_id=_house_account_id(key),
+                    amount=amount,
+                    created_at=ledger.created_at,
+                )
     entry.wallet.balance = entry.balance_after
     return ledger
 

@@ -46,6 +46,9 @@ def _write_in_one_statement(record: AggregatorTransaction, decision: Decision, a
         params += values
     ledger = {}
     if decision.posting is not None:
+        # One created_at for the record and its ledger transaction (and so its entries): the
+        # composite foreign key (ledger_transaction_id, created_at) holds them in one month.
+        decision.posting.ledger.created_at = record.created_at
         sql, values = posting_ctes(decision.posting, **shared)
         ctes.append(sql)
         params += values
