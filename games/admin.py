@@ -6,6 +6,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
 from casino import backoffice
+from casino.admin import ReadOnlyAdmin
 from casino.models import Aggregator, Currency, GameSession
 from casino.services import SKEW_ALERT_SECONDS
 from games.models import CatalogSyncRun, Certification, Game, GameCodeAlias, GameLaunch, Provider
@@ -336,7 +337,7 @@ class CertificationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CatalogSyncRun)
-class CatalogSyncRunAdmin(admin.ModelAdmin):
+class CatalogSyncRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
         "aggregator",
@@ -373,15 +374,6 @@ class CatalogSyncRunAdmin(admin.ModelAdmin):
     @admin.display(description="errors")
     def short_errors(self, run):
         return run.errors[:120]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 import games.reports.admin  # noqa: E402, F401 - the finance reports register their own admin pages

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from casino.admin import ReadOnlyAdmin
 from casino.models import Mode
 from wallet.errors import WalletError
 from wallet.forms import MoneyOperationForm
@@ -121,7 +122,7 @@ def money_operation_view(model_admin, request, wallet_id: int):
 
 
 @admin.register(MoneyRequest)
-class MoneyRequestAdmin(admin.ModelAdmin):
+class MoneyRequestAdmin(ReadOnlyAdmin):
     """Staff money requests: listed, and decided (approve / reject) by a second Finance user on
     the request's page. Nobody adds (the wallet's money form does), edits or deletes one."""
 
@@ -156,15 +157,6 @@ class MoneyRequestAdmin(admin.ModelAdmin):
         "decision_note",
         "ledger_link",
     )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="player", ordering="wallet__player__external_id")
     def player(self, obj):

@@ -15,6 +15,7 @@ from django.urls import path
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from casino.admin import ReadOnlyAdmin
 from casino.money import InexactAmount, to_minor_units
 from games.free_spins import FreeSpinsError, free_spins_grant
 from games.models import DailyFigures, FreeSpinGrant, ProviderContract
@@ -54,7 +55,7 @@ def _money(row_values: dict[str, int], currency: str, exponents: dict[str, int])
 
 
 @admin.register(DailyFigures)
-class DailyFiguresAdmin(admin.ModelAdmin):
+class DailyFiguresAdmin(ReadOnlyAdmin):
     list_display = [
         "day",
         "aggregator",
@@ -70,15 +71,6 @@ class DailyFiguresAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     search_fields = ["game_code"]
     change_list_template = "admin/games/dailyfigures/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="turnover", ordering="turnover")
     def turnover_display(self, row):

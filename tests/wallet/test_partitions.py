@@ -235,6 +235,17 @@ def test_a_call_that_ran_longer_than_the_lock_near_a_turn_covers_is_rolled_back(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("ahead", ["-1", "121", "100000000", "two", "1.5"])
+def test_partition_months_refuses_a_count_of_months_ahead_it_would_not_be_asked_for(ahead):
+    before = attached_months(CALLS)
+
+    with pytest.raises(CommandError, match="--ahead"):
+        call_command("partition_months", "--ahead", ahead, stdout=io.StringIO())
+
+    assert attached_months(CALLS) == before
+
+
+@pytest.mark.django_db
 def test_partition_months_creates_the_months_ahead_and_is_safe_to_run_twice():
     ahead = add_months(month_of(timezone.now()), 5)
     out = io.StringIO()

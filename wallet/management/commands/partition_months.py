@@ -1,7 +1,22 @@
+import argparse
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from wallet.partitions import partitions_create_ahead
+
+# Ten years of months ahead is more than any plan needs; more would create thousands of tables.
+MOST_AHEAD = 120
+
+
+def months_ahead(text: str) -> int:
+    try:
+        months = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of months") from None
+    if not 0 <= months <= MOST_AHEAD:
+        raise argparse.ArgumentTypeError(f"{months} is not between 0 and {MOST_AHEAD} months")
+    return months
 
 
 class Command(BaseCommand):
@@ -12,7 +27,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--ahead", type=int, default=None, help="Months ahead (default: the setting).")
+        parser.add_argument(
+            "--ahead", type=months_ahead, default=None, help=f"Months ahead, 0 to {MOST_AHEAD} (default: the setting)."
+        )
 
     def handle(self, *args, ahead=None, **opts):
         done = partitions_create_ahead(at=timezone.now(), months=ahead)
