@@ -5,7 +5,7 @@ Wallet callbacks (native and Hub88) and settlement webhooks are signed JSON from
 server: no browser, no cookie, no session, no staff user, no HTML page. The admin's middleware
 (sessions, authentication, CSRF, messages, frame options, the CSP, static files, the history's and
 the replica's request hooks) cost each of them about 0.3 ms of CPU and did nothing for them
-(docs/benchmarks.md, "Lean middleware for callbacks"). Requests under
+(docs/benchmarks.md, "Lever 3: Python per call"). Requests under
 settings.CALLBACK_PATH_PREFIXES pass through settings.CALLBACK_MIDDLEWARE instead: the request id
 for the logs, and Django's security middleware (HTTPS redirect, HSTS, nosniff). Same URLs, same
 views, same signals (the database connection is looked after as for any request).

@@ -81,7 +81,7 @@ class _NumberedCursor(psycopg.RawCursor):
     psycopg converts `%s` placeholders on every execute and caches the conversion only for
     statements under 50 parameters and 4 KB; a money call's one write statement has 50 to 80
     parameters, and converting it cost about 0.3 ms of CPU on every bet and win
-    (docs/benchmarks.md, "Numbered placeholders")."""
+    (docs/benchmarks.md, "Lever 3: Python per call")."""
 
     def execute(self, query, params=None, *, prepare=None, binary=None):
         return super().execute(numbered(query), params, prepare=prepare, binary=binary)

@@ -1,11 +1,12 @@
 """The two statements responsible gaming adds to a money call, written out (like wallet/rows.py,
 and through its prepared-statement cursor): a bet reads the player's limits, this currency's
 totals and the exclusions in force in one statement, and an applied bet, win, rollback or
-deposit adds itself to its day's totals in one upsert (weeks and months are sums of days). Both run under the wallet's
-lock, which serialises every money call of the player in that currency, so the totals are exact
-without a lock of their own. A money call sends neither on its own: the read goes in the lock's
-pipeline (session_state_query, keyed by the session token) and the upsert is a CTE of the call's
-one write statement (totals_upsert), both handed to the wallet through casino/responsible_gaming.py.
+deposit adds itself to its day's totals in one upsert (weeks and months are sums of days). Both
+run under the wallet's lock, which serialises every money call of the player in that currency, so
+the totals are exact without a lock of their own. A money call sends neither on its own: the read
+goes in the lock's pipeline (session_state_query, keyed by the session token) and the upsert is a
+CTE of the call's one write statement (totals_upsert), both handed to the wallet through
+casino/responsible_gaming.py.
 Table and column names come from the models; tests/compliance/test_rg_totals.py checks the
 statements against the ORM.
 """
