@@ -30,8 +30,10 @@ def request() -> int:
 
 
 def drop_from_the_server(pid: int) -> None:
-    dsn = connection.get_connection_params()
-    with psycopg.connect(host=dsn["host"], port=dsn["port"], user=dsn["user"], dbname=dsn["dbname"]) as admin:
+    # The same server as the test's own connection, over TCP or a Unix socket (an embedded one).
+    params = connection.get_connection_params()
+    where = {key: params[key] for key in ("host", "port", "user", "password", "dbname") if params.get(key)}
+    with psycopg.connect(**where) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 

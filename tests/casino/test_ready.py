@@ -57,16 +57,11 @@ def test_ready_tells_callers_only_that_the_database_is_unreachable_and_logs_why(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ready_says_the_database_is_not_migrated_when_it_is_empty(client, fresh_probe):
     empty = f"{connection.settings_dict['NAME']}_empty"
-    admin = {
-        k: v
-        for k, v in {
-            "host": connection.settings_dict["HOST"],
-            "port": connection.settings_dict["PORT"],
-            "user": connection.settings_dict["USER"],
-            "dbname": "postgres",
-        }.items()
-        if v
-    }
+    # The test database's own server, over TCP or a Unix socket (an embedded one names its socket
+    # folder in the URL's options, not in HOST).
+    params = connection.get_connection_params()
+    admin = {key: params[key] for key in ("host", "port", "user", "password") if params.get(key)}
+    admin["dbname"] = "postgres"
     with psycopg.connect(**admin, autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{empty}"')
         server.execute(f'CREATE DATABASE "{empty}"')
