@@ -157,8 +157,15 @@ class GameRound(models.Model):
     bonus_stake = models.BigIntegerField(default=0, db_default=0)
     # A round played in another currency than the wallet's: the rate its first money call locked;
     # every later call of the round settles at it (bet_total and win_total are wallet currency).
+    # Indexed by round_fx_currency below, only where set (see LedgerTransaction).
     fx_currency = models.ForeignKey(
-        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
+        Currency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="played currency",
+        db_index=False,
     )
     fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
@@ -175,6 +182,9 @@ class GameRound(models.Model):
             # Replaces the foreign key's own index (one index either way on each new round): it
             # serves the same lookups and gives a wallet's rounds newest first without a sort.
             models.Index(fields=["wallet", "-id"], name="round_wallet_recent"),
+            models.Index(
+                fields=["fx_currency"], condition=models.Q(fx_currency__isnull=False), name="round_fx_currency"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,27 +218,42 @@ class LedgerTransaction(models.Model):
         BONUS_CONVERSION = "bonus_conversion", "bonus converted to cash"
         BONUS_FORFEIT = "bonus_forfeit", "bonus forfeited"
 
+    # Every bet writes a row here, and one entry into each index of it. So a foreign key gets an
+    # index only where a query reads by it (the round: the daily figures, a round's ledger rows),
+    # and one set by staff only (bets leave it NULL) gets a partial one, which bets do not touch:
+    # "what did this user create", and the PROTECT check of deleting that user, stay lookups.
+    # Currency and aggregator have none: no report, check or money call looks rows up by them
+    # (the admin's filters on them read the newest rows by id; reconciliation finds an
+    # aggregator's staff voids through ledger_created_by), nor by LIKE on a currency code.
     kind = models.CharField(max_length=24, choices=Kind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, db_index=False)
     # The wallet whose balance changed (also in the entries; kept here for search and reports).
     wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, related_name="transactions", db_index=False
     )  # indexed by (wallet, -id) below
-    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True, db_index=False)
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, db_index=False
+    )  # indexed by ledger_created_by below
     # Four eyes (MoneyRequest): the second staff member, who approved what created_by requested.
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )  # indexed by ledger_approved_by below
     memo = models.CharField(max_length=255, blank=True)
     # A call played in another currency than the wallet's (docs/money.md): what was played, in
     # the played currency's minor units (signed like the wallet's leg), at which locked rate.
     fx_currency = models.ForeignKey(
-        Currency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="played currency"
-    )
+        Currency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="played currency",
+        db_index=False,
+    )  # indexed by ledger_fx_currency below
     fx_amount = models.BigIntegerField("played amount", null=True, blank=True)
     fx_rate = models.DecimalField("FX rate", max_digits=24, decimal_places=12, null=True, blank=True)
     # The partition key (calendar month). The money path writes its call's time here, and its
@@ -241,6 +266,13 @@ class LedgerTransaction(models.Model):
             models.Index(fields=["wallet", "-id"]),
             models.Index(fields=["reference"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["created_by"], condition=models.Q(created_by__isnull=False), name="ledger_created_by"),
+            models.Index(
+                fields=["approved_by"], condition=models.Q(approved_by__isnull=False), name="ledger_approved_by"
+            ),
+            models.Index(
+                fields=["fx_currency"], condition=models.Q(fx_currency__isnull=False), name="ledger_fx_currency"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,9 +288,14 @@ class LedgerEntry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    # Each leg is on a wallet or on a house account, never both: each of the two indexes holds
+    # only the legs that name its account (entry_wallet, entry_house_account below), so a bet's
+    # two legs write one entry into each instead of two (a NULL is an index entry too).
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_index=False
+    )
     house_account = models.ForeignKey(
-        HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+        HouseAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="entries", db_index=False
     )
     amount = models.BigIntegerField(help_text="Signed minor units: positive credits the account.")
     # The wallet's balance right after this entry: a statement a support agent can read.
@@ -277,6 +314,12 @@ class LedgerEntry(models.Model):
                 name="entry_on_exactly_one_account",
             ),
             models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero"),
+        ]
+        indexes = [
+            models.Index(fields=["wallet"], condition=models.Q(wallet__isnull=False), name="entry_wallet"),
+            models.Index(
+                fields=["house_account"], condition=models.Q(house_account__isnull=False), name="entry_house_account"
+            ),
         ]
 
     def __str__(self) -> str:

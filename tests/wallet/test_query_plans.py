@@ -16,9 +16,10 @@ from django.db import connection
 from django.utils import timezone
 
 from casino import responsible_gaming
+from compliance.audit.export import _statement_sql
 from wallet import rows
 from wallet.locks import _session_query
-from wallet.models import AggregatorTransaction, LedgerTransaction
+from wallet.models import AggregatorTransaction, HouseAccount, LedgerEntry, LedgerTransaction, Wallet
 from wallet.partitions import add_months, month_of, partition_name, partitions_create_ahead
 from wallet.services.calls import _records_query, _rounds_query
 from wallet.services.rules import MoneyCall
@@ -95,12 +96,10 @@ def generic_plan(sql: str, params: list) -> str:
             cursor.execute("DEALLOCATE money_read")
 
 
-def empty_partitions() -> set[str]:
-    """The partitions of the partitioned tables that hold no row (by the statistics of ANALYZE)."""
+def empty_tables() -> set[str]:
+    """The tables (partitions among them) that hold no row, by the statistics of ANALYZE."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.reltuples <= 0"
-        )
+        cursor.execute("SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples <= 0")
         return {name for (name,) in cursor.fetchall()}
 
 
@@ -117,10 +116,10 @@ def scans(plan: str) -> list[tuple[str, list[str]]]:
 
 def assert_index_lookups(plan: str, keys: tuple[str, ...]) -> None:
     """Every table or partition holding rows is read by an index lookup on `keys`, never a
-    filter. An empty partition (a month created ahead, the DEFAULT one) may be scanned: it has
-    no page to read, and a prepared plan is made again once ANALYZE gives it rows (and at the
-    latest with each new connection, DB_CONN_MAX_AGE)."""
-    empty = empty_partitions()
+    filter. An empty table or partition (a month created ahead, the DEFAULT one) may be scanned:
+    it has no page to read, and a prepared plan is made again once ANALYZE gives it rows (and at
+    the latest with each new connection, DB_CONN_MAX_AGE)."""
+    empty = empty_tables()
     for scan, details in scans(plan):
         if "Seq Scan" in scan:
             table = re.search(r"Seq Scan on (\w+)", scan).group(1)
@@ -215,3 +214,49 @@ def test_a_read_of_an_hour_reads_only_its_month(aggregator, model, table):
 
     # (In the first hour of a month the window reaches back into the month before.)
     assert partitions_read(plan, table) == {partition_name(table, month) for month in {month_of(start), month_of(end)}}
+
+
+# Each bet's two legs: one on its wallet, one on the game's house account.
+LEGS = [
+    """INSERT INTO wallet_houseaccount (kind, currency_id, mode) VALUES ('cashier', 'EUR', 'real')""",
+    """INSERT INTO wallet_ledgerentry (transaction_id, wallet_id, amount, balance_after, created_at)
+       SELECT id, wallet_id, 100, 100, created_at FROM wallet_ledgertransaction""",
+    """INSERT INTO wallet_ledgerentry (transaction_id, house_account_id, amount, created_at)
+       SELECT t.id, h.id, -100, t.created_at FROM wallet_ledgertransaction t CROSS JOIN wallet_houseaccount h""",
+    "ANALYZE",
+]
+
+
+@pytest.fixture
+def legs(in_service):
+    with connection.cursor() as cursor:
+        for statement in LEGS:
+            cursor.execute(statement)
+
+
+def test_a_players_statement_finds_their_legs_by_index(legs):
+    # The legs' wallet index holds only wallet legs (migration wallet 0012): still the lookup.
+    player = Wallet.objects.filter(player__external_id="plan-7").values_list("player_id", flat=True).get()
+    end = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {_statement_sql()}", [player, end - timedelta(days=60), end])
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+
+    assert_index_lookups(plan, ("player_id", "wallet_id"))
+
+
+def test_a_house_accounts_balance_reads_its_legs_by_index(legs):
+    account = HouseAccount.objects.get()
+
+    plan = explain(LedgerEntry.objects.filter(house_account=account).values("amount"))
+
+    assert_index_lookups(plan, ("house_account_id",))
+
+
+@pytest.mark.parametrize("field", ["created_by", "approved_by"])
+def test_a_staff_members_ledger_transactions_are_found_by_index(admin_user, field):
+    # What deleting a user checks first (PROTECT), and "what did they post": bets leave these
+    # NULL and the indexes hold only the staff's rows (migration wallet 0012).
+    plan = explain(LedgerTransaction.objects.filter(**{f"{field}__in": [admin_user.pk]}).values("id"))
+
+    assert_index_lookups(plan, (f"{field}_id",))
