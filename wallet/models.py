@@ -222,17 +222,17 @@ class LedgerTransaction(models.Model):
     # index only where a query reads by it (the round: the daily figures, a round's ledger rows),
     # and one set by staff only (bets leave it NULL) gets a partial one, which bets do not touch:
     # "what did this user create", and the PROTECT check of deleting that user, stay lookups.
-    # Currency and aggregator have none: no report, check or money call looks rows up by them
-    # (the admin's filters on them read the newest rows by id; reconciliation finds an
-    # aggregator's staff voids through ledger_created_by), nor by LIKE on a currency code.
+    # Currency and aggregator keep theirs: no money call reads by them, but deleting a currency or
+    # an aggregator in the admin checks PROTECT through them, which would otherwise scan the
+    # ledger (the currency's `_like` twin, for LIKE on a code, went: migration 0012).
     kind = models.CharField(max_length=24, choices=Kind.choices)
     mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.REAL)
-    currency = models.ForeignKey(Currency, on_delete=models.PROTECT, db_index=False)
+    currency = models.ForeignKey(Currency, on_delete=models.PROTECT)
     # The wallet whose balance changed (also in the entries; kept here for search and reports).
     wallet = models.ForeignKey(
         Wallet, on_delete=models.PROTECT, related_name="transactions", db_index=False
     )  # indexed by (wallet, -id) below
-    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True, db_index=False)
+    aggregator = models.ForeignKey(Aggregator, on_delete=models.PROTECT, null=True, blank=True)
     round = models.ForeignKey(GameRound, on_delete=models.PROTECT, null=True, blank=True)
     reference = models.CharField(max_length=128, blank=True, help_text="Aggregator transaction id, or staff reference.")
     created_by = models.ForeignKey(

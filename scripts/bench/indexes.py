@@ -46,6 +46,7 @@ def set_indexes(ddl: psycopg.Connection, state: str) -> None:
     from django.apps import apps
 
     dropped = [MIGRATION._drop(*index) for index in MIGRATION.DROPPED]
+    dropped.append(MIGRATION._drop_like_twin(*MIGRATION.LIKE_TWIN_ONLY))
     partial = []
     with connection.schema_editor(collect_sql=True) as editor:
         for op in MIGRATION.Migration.operations:

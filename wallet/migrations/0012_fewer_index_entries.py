@@ -1,11 +1,14 @@
 """Fewer index entries per bet (issue 15): the foreign keys' own indexes that no query reads go.
 
 Each applied bet writes a ledger transaction, two legs, a call record and a round, and one entry
-into every index of each. Dropped: the ledger transaction's currency, aggregator and played
-currency indexes (and Django's `_like` twins of the two currency codes); replaced by partial
-indexes (only the rows that name one, which bets do not write to): the ledger transaction's
-created_by, approved_by and played currency, the round's played currency, and the legs' wallet
-and house account (a leg names one of the two; its NULL was an index entry too).
+into every index of each. Dropped: the ledger transaction's played currency index, and Django's
+`_like` twins (for LIKE on a code, which nothing does) of its currency and of the round's played
+currency. Replaced by partial indexes (only the rows that name one, which bets do not write to):
+the ledger transaction's created_by, approved_by and played currency, the round's played
+currency, and the legs' wallet and house account (a leg names one of the two; its NULL was an
+index entry too). The ledger transaction's currency and aggregator keep their indexes: deleting
+a currency or an aggregator in the admin checks PROTECT through them, and would otherwise scan
+the whole ledger.
 
 The fields' db_index=False is state only: Django's own AlterField would also drop and re-add
 each foreign key, which re-validates it against every row of the ledger under a lock that stops
@@ -23,12 +26,21 @@ DROPPED = [
     ("wallet_gameround", "wallet_gameround_fx_currency_id_0fb354b5", "fx_currency_id", True),
     ("wallet_ledgerentry", "wallet_ledgerentry_house_account_id_41953ccb", "house_account_id", False),
     ("wallet_ledgerentry", "wallet_ledgerentry_wallet_id_1f2d8dce", "wallet_id", False),
-    ("wallet_ledgertransaction", "wallet_ledgertransaction_aggregator_id_2762aeed", "aggregator_id", False),
     ("wallet_ledgertransaction", "wallet_ledgertransaction_approved_by_id_5f1e1622", "approved_by_id", False),
     ("wallet_ledgertransaction", "wallet_ledgertransaction_created_by_id_6e8be8e4", "created_by_id", False),
-    ("wallet_ledgertransaction", "wallet_ledgertransaction_currency_id_58988685", "currency_id", True),
     ("wallet_ledgertransaction", "wallet_ledgertransaction_fx_currency_id_85ce5f2e", "fx_currency_id", True),
 ]
+
+
+# Django's `_like` twin alone: the index itself stays, and with it the field's db_index.
+LIKE_TWIN_ONLY = ("wallet_ledgertransaction", "wallet_ledgertransaction_currency_id_58988685", "currency_id")
+
+
+def _drop_like_twin(table: str, name: str, column: str) -> migrations.RunSQL:
+    return migrations.RunSQL(
+        [f'DROP INDEX "{name}_like"'],
+        reverse_sql=[f'CREATE INDEX "{name}_like" ON "{table}" ("{column}" varchar_pattern_ops)'],
+    )
 
 
 def _drop(table: str, name: str, column: str, like: bool) -> migrations.RunSQL:
@@ -48,7 +60,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.SeparateDatabaseAndState(
-            database_operations=[_drop(*dropped) for dropped in DROPPED],
+            database_operations=[*(_drop(*dropped) for dropped in DROPPED), _drop_like_twin(*LIKE_TWIN_ONLY)],
             state_operations=[
                 migrations.AlterField(
                     model_name="gameround",
@@ -89,17 +101,6 @@ class Migration(migrations.Migration):
                 ),
                 migrations.AlterField(
                     model_name="ledgertransaction",
-                    name="aggregator",
-                    field=models.ForeignKey(
-                        blank=True,
-                        db_index=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        to="casino.aggregator",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="ledgertransaction",
                     name="approved_by",
                     field=models.ForeignKey(
                         blank=True,
@@ -119,13 +120,6 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="ledgertransaction",
-                    name="currency",
-                    field=models.ForeignKey(
-                        db_index=False, on_delete=django.db.models.deletion.PROTECT, to="casino.currency"
                     ),
                 ),
                 migrations.AlterField(
