@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from contextlib import ExitStack
 from typing import NamedTuple
 
@@ -99,29 +98,6 @@ def cursor():
     if conn.queries_logged:
         return conn.make_debug_cursor(bound_on_server)
     return conn.make_cursor(bound_on_server)
-
-
-def execute_with_commit(sql: str, params: list) -> Callable[[], tuple]:
-    """Send `sql` (a statement returning one row) as the transaction's last statement, in one
-    round trip with its COMMIT (casino/database/base.py, commit_with), and return a function
-    that reads its row once the transaction has committed.
-
-    Inside a savepoint the commit is not this block's to make (a test case runs each test in a
-    transaction around it): there the statement runs at once, as execute() would."""
-    conn = db()
-    cursor_ = cursor()
-    if not conn.can_commit_with():
-        with cursor_:
-            cursor_.execute(sql, params)
-            row = cursor_.fetchone()
-        return lambda: row
-    conn.commit_with(lambda: cursor_.execute(sql, params))
-
-    def row_after_commit() -> tuple:
-        with cursor_:
-            return cursor_.fetchone()
-
-    return row_after_commit
 
 
 def select(query: Query) -> list[tuple[Model, ...]]:

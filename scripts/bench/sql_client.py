@@ -10,12 +10,14 @@ is the same in both).
    the ones the scenario plays (the last one seeded).
 2. Replays them on BENCH_CONNECTIONS closed-loop connections (a process each) during BENCH_SECONDS, each on a
    random player among BENCH_PLAYERS, as the money path sends them: the lock and the reads in one
-   pipeline (prepared statements), then the one write statement with the COMMIT (one pipeline,
-   casino/database/base.py's commit_with). The values that
+   pipeline (prepared statements), then the one write statement, then COMMIT. The values that
    name the call (transaction and round ids, the player's session token, wallet, player and
    session ids, the balance after, the timestamps) are put in place of the captured ones; the
    rest (statements, every other value) is what our code sent.
 3. Writes requests, errors, rate and latency percentiles as JSON to the path given.
+
+BENCH_SQL_COMMIT_IN_PIPELINE=1 weighs an option the money path does not take: the write and the
+COMMIT sent together (one round trip less under the wallet lock; docs/benchmarks.md).
 
 Usage (run.py does this): python scripts/bench/sql_client.py OUT.json
 """
@@ -40,6 +42,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "60"))
 CAPTURE_PLAYER = int(os.environ.get("BENCH_CAPTURE_PLAYER", "10000"))
 KEY_ID = os.environ.get("BENCH_KEY_ID", "bench-key")
 SECRET = os.environ.get("BENCH_SECRET", "bench-signing-secret")
+COMMIT_IN_PIPELINE = os.environ.get("BENCH_SQL_COMMIT_IN_PIPELINE") == "1"
 
 
 def capture() -> tuple[list[tuple[str, list]], dict]:
@@ -204,12 +207,14 @@ def connection_loop(templated: list[tuple[str, list]], names: dict, deadline: fl
             locked = cursors[0].fetchone()
             balance = locked[[d.name for d in cursors[0].description].index("balance")]
             values["balance_after"] = balance - 100
-            # The write and the COMMIT in one round trip, as the money path sends them
-            # (casino/database/base.py, commit_with).
-            with conn.pipeline():
-                written = conn.execute(write[0], fill(write[1], values, names))
+            if COMMIT_IN_PIPELINE:
+                with conn.pipeline():
+                    written = conn.execute(write[0], fill(write[1], values, names))
+                    conn.commit()  # queued after the write: one round trip for both
+                written.fetchone()
+            else:
+                conn.execute(write[0], fill(write[1], values, names)).fetchone()
                 conn.commit()
-            written.fetchone()
             latencies.append(time.perf_counter() - start)
         except psycopg.Error as exc:
             conn.rollback()

@@ -36,7 +36,7 @@ from wallet.services.jackpots import (
 from wallet.services.ledger import write_posting
 from wallet.services.risk import risk_alert_on_commit, risk_count_win_without_bet, risk_limits_read
 from wallet.services.rules import Decision, JackpotTerms, Known, MoneyCall, SpinType, decide
-from wallet.services.writes import write_call, write_call_with_commit
+from wallet.services.writes import write_call
 
 __all__ = ["CallAnswer", "MoneyCall", "SpinType", "wallet_balance", "wallet_process_call"]
 
@@ -93,10 +93,8 @@ def wallet_process_call(*, call: MoneyCall) -> CallAnswer:
         except IntegrityError:
             # Two first deliveries of one transaction id raced past the lookup: the loser's
             # insert hit the unique key. The winner has committed, so this time we find its
-            # record and answer as a resend. Written step by step this time: a write sent with
-            # the COMMIT cannot mend a ledger leg whose house account id was stale
-            # (ledger.posted), and the step-by-step write can.
-            answer, posted_kind = _process_locked(call, with_commit=False)
+            # record and answer as a resend.
+            answer, posted_kind = _process_locked(call)
     except WalletError:
         raise
     except DatabaseError as exc:  # lock timeout, connection lost, serialisation failure
@@ -161,9 +159,8 @@ def _session_not_found(call: MoneyCall) -> WalletError:
     return WalletError(ErrorCode.SESSION_NOT_FOUND, "no such session for this player")
 
 
-def _process_locked(call: MoneyCall, *, with_commit: bool = True) -> tuple[CallAnswer, tuple[str, str] | None]:
-    """The answer, and the (kind, mode) of the ledger transaction it posted, if any.
-    `with_commit`: send the call's write with the COMMIT when nothing is written after it."""
+def _process_locked(call: MoneyCall) -> tuple[CallAnswer, tuple[str, str] | None]:
+    """The answer, and the (kind, mode) of the ledger transaction it posted, if any."""
     at = timezone.now()
     with transaction.atomic(durable=True):
         session, wallet, known, rg_rows = _lock_and_read(call, at)
@@ -218,107 +215,66 @@ def _process_locked(call: MoneyCall, *, with_commit: bool = True) -> tuple[CallA
             )
 
         posting = decision.posting
-        record = AggregatorTransaction(
-            aggregator=call.aggregator,
-            external_id=call.transaction_id,
-            kind=call.kind,
-            mode=session.mode,
-            wallet=wallet,
-            session=session,
-            round=decision.round,
-            amount=call.amount,
-            game_code=call.game_code,
-            spin_type=call.spin_type,
-            round_closed=call.round_closed,
-            reference_id=call.reference_id,
-            request=call.content(),
-            outcome=decision.outcome,
-            result_code=decision.code,
-            balance=_answer_balance(call, wallet, known, decision),
-            message=decision.message,
-            rg_reason=decision.rg_reason,
-            bonus_amount=decision.bonus_amount,
-            ledger_transaction=posting.ledger if posting else None,
-            elapsed_us=_elapsed_us(call),
-            # The partition key: the call's month, which near_month_turn decided about.
-            created_at=at,
+        record = write_call(
+            AggregatorTransaction(
+                aggregator=call.aggregator,
+                external_id=call.transaction_id,
+                kind=call.kind,
+                mode=session.mode,
+                wallet=wallet,
+                session=session,
+                round=decision.round,
+                amount=call.amount,
+                game_code=call.game_code,
+                spin_type=call.spin_type,
+                round_closed=call.round_closed,
+                reference_id=call.reference_id,
+                request=call.content(),
+                outcome=decision.outcome,
+                result_code=decision.code,
+                balance=_answer_balance(call, wallet, known, decision),
+                message=decision.message,
+                rg_reason=decision.rg_reason,
+                bonus_amount=decision.bonus_amount,
+                ledger_transaction=posting.ledger if posting else None,
+                elapsed_us=_elapsed_us(call),
+                # The partition key: the call's month, which near_month_turn decided about.
+                created_at=at,
+            ),
+            decision,
+            # The running RG totals, in the same statement: still under the wallet lock.
+            also=_rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None,
         )
-        # The running RG totals, in the same statement: still under the wallet lock.
-        rg_totals = _rg_totals(rg, call, session, wallet, decision, at) if rg is not None else None
-        if with_commit and not _writes_after_record(call, session, decision, known, rg):
-            # The usual bet or win: its one statement is the transaction's last, and travels with
-            # the COMMIT (one round trip less under the wallet lock); its ids are read after.
-            committed = write_call_with_commit(record, decision, also=rg_totals)
-        else:
-            write_call(record, decision, also=rg_totals)
-            _write_after_record(call, session, wallet, decision, known, rg, record)
-            committed = None
+        if decision.bonus_posting is not None:
+            # The call's second ledger transaction: the part on the bonus wallet (locked above).
+            decision.bonus_posting.ledger.round = decision.round
+            write_posting(decision.bonus_posting)
+        if decision.wagered and known.bonus is not None:
+            bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
+        if decision.jackpot_contributions:
+            jackpot_contributions_post(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                round_=decision.round,
+                reference=call.transaction_id,
+                contributions=decision.jackpot_contributions,
+            )
+        elif call.kind == AggregatorTransaction.Kind.ROLLBACK and posting is not None and session.mode == Mode.REAL:
+            jackpot_contributions_reverse(
+                wallet=wallet,
+                aggregator=call.aggregator,
+                bet_reference=call.reference_id,
+                reference=call.transaction_id,
+            )
+        if rg is not None and decision.posting is None and decision.rg_reason:
+            _rg_record_refusal(rg, call, session, wallet, decision)
+        if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
+            risk_alert_on_commit(record)
         if timezone.now() - at > CALL_LONGEST:
             # Rolled back: the lock near the turn of a month covers calls no longer than this
             # (MONTH_TURN_MARGIN). The aggregator resends, as after a lock timeout.
             raise RetryLater()
-    if committed is not None:
-        record = committed()
     return CallAnswer.from_record(record, replayed=False), ((call.kind, session.mode) if posting else None)
-
-
-def _writes_after_record(
-    call: MoneyCall, session: GameSession, decision: Decision, known: Known, rg: ResponsibleGaming | None
-) -> bool:
-    """Whether anything is written after the call's record (_write_after_record): a bonus part,
-    a wager counted on a bonus, jackpot contributions or their reversal, an RG refusal, a risk
-    alert. Most bets and wins write nothing more."""
-    return (
-        decision.bonus_posting is not None
-        or bool(decision.wagered and known.bonus is not None)
-        or bool(decision.jackpot_contributions)
-        or _reverses_jackpot_contributions(call, session, decision)
-        or bool(rg is not None and decision.posting is None and decision.rg_reason)
-        or decision.code == ErrorCode.RISK_LIMIT_EXCEEDED
-    )
-
-
-def _reverses_jackpot_contributions(call: MoneyCall, session: GameSession, decision: Decision) -> bool:
-    return (
-        call.kind == AggregatorTransaction.Kind.ROLLBACK and decision.posting is not None and session.mode == Mode.REAL
-    )
-
-
-def _write_after_record(
-    call: MoneyCall,
-    session: GameSession,
-    wallet: Wallet,
-    decision: Decision,
-    known: Known,
-    rg: ResponsibleGaming | None,
-    record: AggregatorTransaction,
-) -> None:
-    """What a call writes after its record (see _writes_after_record), in its transaction."""
-    if decision.bonus_posting is not None:
-        # The call's second ledger transaction: the part on the bonus wallet (locked above).
-        decision.bonus_posting.ledger.round = decision.round
-        write_posting(decision.bonus_posting)
-    if decision.wagered and known.bonus is not None:
-        bonus_count_wager(state=known.bonus, wallet=wallet, amount=decision.wagered)
-    if decision.jackpot_contributions:
-        jackpot_contributions_post(
-            wallet=wallet,
-            aggregator=call.aggregator,
-            round_=decision.round,
-            reference=call.transaction_id,
-            contributions=decision.jackpot_contributions,
-        )
-    elif _reverses_jackpot_contributions(call, session, decision):
-        jackpot_contributions_reverse(
-            wallet=wallet,
-            aggregator=call.aggregator,
-            bet_reference=call.reference_id,
-            reference=call.transaction_id,
-        )
-    if rg is not None and decision.posting is None and decision.rg_reason:
-        _rg_record_refusal(rg, call, session, wallet, decision)
-    if decision.code == ErrorCode.RISK_LIMIT_EXCEEDED:
-        risk_alert_on_commit(record)
 
 
 def _elapsed_us(call: MoneyCall) -> int | None:

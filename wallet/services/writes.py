@@ -7,8 +7,6 @@ new round's, the ledger transaction's) are read from the statement's own RETURNI
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.utils import timezone
 
 from wallet import rows
@@ -27,32 +25,11 @@ def write_call(
     transaction), under the lock of the wallet they belong to, and return the saved record.
     `also`: one more data-modifying statement (SQL, parameters; no RETURNING) to run in the same
     statement, such as the responsible-gaming totals a call adds to (casino/responsible_gaming.py)."""
-    sql, params = _one_statement(record, decision, also)
-    with rows.cursor() as cursor:
-        cursor.execute(sql, params)
-        _saved(record, decision, cursor.fetchone())
+    _write_in_one_statement(record, decision, also)
     return record
 
 
-def write_call_with_commit(
-    record: AggregatorTransaction, decision: Decision, *, also: tuple[str, list] | None = None
-) -> Callable[[], AggregatorTransaction]:
-    """write_call() as the last statement of the transaction: it is sent with the COMMIT (one
-    round trip under the wallet lock instead of two: rows.execute_with_commit). Nothing may be
-    written after it. Returns a function that gives the saved record once the transaction has
-    committed (the ids of the new rows are known only then)."""
-    row = rows.execute_with_commit(*_one_statement(record, decision, also))
-
-    def saved() -> AggregatorTransaction:
-        _saved(record, decision, row())
-        return record
-
-    return saved
-
-
-def _one_statement(
-    record: AggregatorTransaction, decision: Decision, also: tuple[str, list] | None
-) -> tuple[str, list]:
+def _write_in_one_statement(record: AggregatorTransaction, decision: Decision, also: tuple[str, list] | None) -> None:
     ctes: list[str] = []
     params: list = []
     shared: dict[str, str] = {}
@@ -89,13 +66,10 @@ def _one_statement(
         (LEDGER_TRANSACTION_ID, "(SELECT COUNT(house_account_id) FROM legs)") if ledger else ("NULL::bigint", "NULL")
     )
     # Only our own SQL fragments are joined here; every value is a parameter.
-    return f"WITH {', '.join(ctes)} SELECT (SELECT id FROM record), {new_round}, {txn}, {legs}", params  # noqa: S608
-
-
-def _saved(record: AggregatorTransaction, decision: Decision, row: tuple) -> None:
-    """Bring `record`, its round and its posting up to date with the ids the statement returned."""
-    record.pk, round_id, ledger_id, house_legs = row
-    round_ = decision.round
+    sql = f"WITH {', '.join(ctes)} SELECT (SELECT id FROM record), {new_round}, {txn}, {legs}"  # noqa: S608
+    with rows.cursor() as cursor:
+        cursor.execute(sql, params)
+        record.pk, round_id, ledger_id, house_legs = cursor.fetchone()
     if round_ is not None and round_id is not None:  # a new round was inserted
         round_.pk = round_id
         rows.saved(round_)
