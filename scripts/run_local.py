@@ -28,7 +28,8 @@ from pathlib import Path
 STARTED = time.monotonic()
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
-LOCAL_ENV = VAR / "local.env"
+# The settings read it from the same place (casino/settings.py, LOCAL_ENV_FILE).
+LOCAL_ENV = Path(os.environ.get("LOCAL_ENV_FILE") or VAR / "local.env")
 sys.path.insert(0, str(ROOT))
 
 from local_db import EmbeddedPostgres  # noqa: E402 - scripts/ is this file's own folder

@@ -67,6 +67,19 @@ def balance_of(player: Player, currency: str = "EUR", mode: str = Mode.REAL) -> 
     return Wallet.objects.get(player=player, currency_id=currency, mode=mode).balance
 
 
+def database_url(name: str) -> str:
+    """A URL for database `name` on the PostgreSQL server the tests run on, for a process of its
+    own (manage.py) or a second connection: over TCP, or on an embedded server's Unix socket (the
+    folder that `make test` names in DATABASE_URL's options, not in HOST)."""
+    from django.db import connection
+
+    params = connection.settings_dict
+    host = params["HOST"] or params["OPTIONS"].get("host", "")
+    if host.startswith("/"):
+        return f"postgres://{params['USER']}@/{name}?host={host}"
+    return f"postgres://{params['USER']}@{host}:{params['PORT']}/{name}"
+
+
 @dataclass
 class NativeClient:
     """Signs like an aggregator: X-Signature = hex HMAC-SHA256(secret, "{timestamp}.{body}")."""

@@ -34,6 +34,8 @@ def start(*args: str, environment: dict, tmp_path: Path) -> subprocess.Completed
     inherited = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, *LOCAL}}
     # PostgreSQL's address only satisfies settings: `check` opens no connection.
     env = {**inherited, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused", "REDIS_URL": ""}
+    # Nor from the file of generated local secrets a `make run` in this checkout wrote.
+    env["LOCAL_ENV_FILE"] = str(tmp_path / "no-local.env")
     env.update({k: v for k, v in environment.items() if v is not None})
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -63,6 +65,19 @@ def test_an_unset_casino_env_is_production(tmp_path):
 
     assert started.returncode != 0
     assert "SECRET_KEY is too weak for production" in started.stderr
+
+
+def test_make_runs_local_file_lends_its_secrets_to_a_local_start_and_never_to_production(tmp_path):
+    # What `make run` writes (scripts/run_local.py): management commands beside it find its secrets.
+    written = tmp_path / "local.env"
+    written.write_text(f"SECRET_KEY={STRONG_SECRET_KEY}\n")
+    beside = {"LOCAL_ENV_FILE": str(written), "SECRET_KEY": None}
+
+    local = start("check", environment={**LOCAL, **beside}, tmp_path=tmp_path)
+    production = start("check", environment={**PRODUCTION, **beside}, tmp_path=tmp_path)
+
+    assert local.returncode == 0, local.stderr
+    assert production.returncode != 0 and "ImproperlyConfigured: SECRET_KEY is not set" in production.stderr
 
 
 def test_a_production_start_does_not_even_have_the_demo_commands(tmp_path):

@@ -21,7 +21,7 @@ from casino.signing import native_signature_matches
 from reconciliation.clients.native import NativeReportClient
 from reconciliation.models import Discrepancy, ReconciliationRun, Source, StagedTransaction
 from reconciliation.services.runs import reconciliation_run
-from tests.conftest import KEY_ID, SECRET
+from tests.conftest import KEY_ID, SECRET, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, timeout=5)
@@ -145,7 +145,7 @@ def test_a_run_killed_halfway_leaves_nothing_and_the_rerun_completes(aggregator,
     aggregator.api_base_url = server.url
     aggregator.save()
     start, end = timezone.now() - timedelta(hours=1), timezone.now() + timedelta(hours=1)
-    env = {**os.environ, "DATABASE_URL": _test_database_url()}
+    env = {**os.environ, "DATABASE_URL": database_url(settings.DATABASES["default"]["NAME"])}
     worker = subprocess.Popen(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", "reconcile", "--aggregator", "acme", "--from", start.isoformat(),
          "--to", end.isoformat()],
@@ -169,8 +169,3 @@ def test_a_run_killed_halfway_leaves_nothing_and_the_rerun_completes(aggregator,
     assert rerun.status == "succeeded", rerun.error
     assert rerun.counts == {"amount_mismatch": 1, "missing_here": 1}
     assert not StagedTransaction.objects.exists()
-
-
-def _test_database_url() -> str:
-    db = settings.DATABASES["default"]
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"

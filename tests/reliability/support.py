@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from casino.signing import native_signature
-from tests.conftest import KEY_ID, SECRET
+from tests.conftest import KEY_ID, SECRET, database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,11 +48,7 @@ def assert_nothing_applied_twice() -> None:
 
 def test_database_url() -> str:
     """The URL of the database the tests run on (the test database, not DATABASE_URL's)."""
-    settings = connection.settings_dict
-    host = settings["HOST"] or settings["OPTIONS"].get("host", "")
-    if host.startswith("/"):  # a Unix socket's folder: the embedded PostgreSQL of `make test`
-        return f"postgres://{settings['USER']}@/{settings['NAME']}?host={host}"
-    return f"postgres://{settings['USER']}@{host}:{settings['PORT']}/{settings['NAME']}"
+    return database_url(connection.settings_dict["NAME"])
 
 
 def free_port() -> int:

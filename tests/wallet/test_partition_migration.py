@@ -14,6 +14,8 @@ import psycopg
 import pytest
 from django.db import connection
 
+from tests.conftest import database_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The layout of wallet 0009 (never changes: it is history). Three ledger transactions a month
@@ -48,14 +50,12 @@ INSERT INTO wallet_aggregatortransaction (external_id, kind, mode, amount, game_
 
 @pytest.fixture
 def scratch_url():
-    settings = connection.settings_dict
-    name = f"{settings['NAME']}_premonthly"
-    server = f"postgresql://{settings['USER']}@{settings['HOST']}:{settings['PORT']}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+    name = f"{connection.settings_dict['NAME']}_premonthly"
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"{server}/{name}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+    yield database_url(name)
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
