@@ -5,6 +5,7 @@ import json
 import os
 import time
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -73,11 +74,15 @@ def database_url(name: str) -> str:
     folder that `make test` names in DATABASE_URL's options, not in HOST)."""
     from django.db import connection
 
-    params = connection.settings_dict
-    host = params["HOST"] or params["OPTIONS"].get("host", "")
+    params = connection.get_connection_params()  # HOST, PORT, USER, PASSWORD and the options' host
+    login = quote(params.get("user") or "", safe="")
+    if params.get("password"):
+        login += ":" + quote(params["password"], safe="")
+    host = params.get("host") or ""
     if host.startswith("/"):
-        return f"postgres://{params['USER']}@/{name}?host={host}"
-    return f"postgres://{params['USER']}@{host}:{params['PORT']}/{name}"
+        return f"postgres://{login}@/{name}?host={quote(host)}"
+    port = f":{params['port']}" if params.get("port") else ""
+    return f"postgres://{login}@{host}{port}/{name}"
 
 
 @dataclass

@@ -131,6 +131,12 @@ class HouseAccount(models.Model):
         return f"{self.get_kind_display()}{owner} {self.currency_id} ({self.mode})"
 
 
+def index_where_set(field: str, *, name: str) -> models.Index:
+    """An index of `field` holding only the rows where it is set: a money call, which leaves it
+    NULL, writes no entry into it (migration 0012)."""
+    return models.Index(fields=[field], condition=models.Q(**{f"{field}__isnull": False}), name=name)
+
+
 class GameRound(models.Model):
     """One game round as the aggregator groups bets and wins; mutable state, not ledger."""
 
@@ -182,9 +188,7 @@ class GameRound(models.Model):
             # Replaces the foreign key's own index (one index either way on each new round): it
             # serves the same lookups and gives a wallet's rounds newest first without a sort.
             models.Index(fields=["wallet", "-id"], name="round_wallet_recent"),
-            models.Index(
-                fields=["fx_currency"], condition=models.Q(fx_currency__isnull=False), name="round_fx_currency"
-            ),
+            index_where_set("fx_currency", name="round_fx_currency"),
         ]
 
     def __str__(self) -> str:
@@ -266,13 +270,9 @@ class LedgerTransaction(models.Model):
             models.Index(fields=["wallet", "-id"]),
             models.Index(fields=["reference"]),
             models.Index(fields=["created_at"]),
-            models.Index(fields=["created_by"], condition=models.Q(created_by__isnull=False), name="ledger_created_by"),
-            models.Index(
-                fields=["approved_by"], condition=models.Q(approved_by__isnull=False), name="ledger_approved_by"
-            ),
-            models.Index(
-                fields=["fx_currency"], condition=models.Q(fx_currency__isnull=False), name="ledger_fx_currency"
-            ),
+            index_where_set("created_by", name="ledger_created_by"),
+            index_where_set("approved_by", name="ledger_approved_by"),
+            index_where_set("fx_currency", name="ledger_fx_currency"),
         ]
 
     def __str__(self) -> str:
@@ -316,10 +316,8 @@ class LedgerEntry(models.Model):
             models.CheckConstraint(condition=~models.Q(amount=0), name="entry_amount_not_zero"),
         ]
         indexes = [
-            models.Index(fields=["wallet"], condition=models.Q(wallet__isnull=False), name="entry_wallet"),
-            models.Index(
-                fields=["house_account"], condition=models.Q(house_account__isnull=False), name="entry_house_account"
-            ),
+            index_where_set("wallet", name="entry_wallet"),
+            index_where_set("house_account", name="entry_house_account"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ import pytest
 from django.db import OperationalError, connection
 from django.db.backends.postgresql import base as postgresql
 
+from tests.conftest import database_url
+
 
 @pytest.fixture
 def checks(monkeypatch) -> list:
@@ -30,10 +32,7 @@ def request() -> int:
 
 
 def drop_from_the_server(pid: int) -> None:
-    # The same server as the test's own connection, over TCP or a Unix socket (an embedded one).
-    params = connection.get_connection_params()
-    where = {key: params[key] for key in ("host", "port", "user", "password", "dbname") if params.get(key)}
-    with psycopg.connect(**where) as admin:
+    with psycopg.connect(database_url(connection.settings_dict["NAME"])) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 

@@ -10,6 +10,7 @@ from django.db import connection
 
 from casino import views
 from casino.celery import app
+from tests.conftest import database_url
 
 
 def closed_port() -> int:
@@ -57,12 +58,7 @@ def test_ready_tells_callers_only_that_the_database_is_unreachable_and_logs_why(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_ready_says_the_database_is_not_migrated_when_it_is_empty(client, fresh_probe):
     empty = f"{connection.settings_dict['NAME']}_empty"
-    # The test database's own server, over TCP or a Unix socket (an embedded one names its socket
-    # folder in the URL's options, not in HOST).
-    params = connection.get_connection_params()
-    admin = {key: params[key] for key in ("host", "port", "user", "password") if params.get(key)}
-    admin["dbname"] = "postgres"
-    with psycopg.connect(**admin, autocommit=True) as server:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as server:
         server.execute(f'DROP DATABASE IF EXISTS "{empty}"')
         server.execute(f'CREATE DATABASE "{empty}"')
     real = dict(connection.settings_dict)
@@ -73,7 +69,7 @@ def test_ready_says_the_database_is_not_migrated_when_it_is_empty(client, fresh_
     finally:
         connection.close()
         connection.settings_dict.update(real)
-        with psycopg.connect(**admin, autocommit=True) as server:
+        with psycopg.connect(database_url("postgres"), autocommit=True) as server:
             server.execute(f'DROP DATABASE IF EXISTS "{empty}"')
 
     assert response.status_code == 503

@@ -46,11 +46,6 @@ def assert_nothing_applied_twice() -> None:
     assert not refunded_twice, f"refunded twice: {refunded_twice}"
 
 
-def test_database_url() -> str:
-    """The URL of the database the tests run on (the test database, not DATABASE_URL's)."""
-    return database_url(connection.settings_dict["NAME"])
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -63,10 +58,11 @@ class Server:
     def __init__(self, *, workers: int = 1, lock_timeout_ms: int = 2000):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        database_url = test_database_url()
+        # The test database, not DATABASE_URL's.
+        test_database = database_url(connection.settings_dict["NAME"])
         env = {
             **os.environ,
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": test_database,
             "DB_LOCK_TIMEOUT_MS": str(lock_timeout_ms),
             "LOG_LEVEL": "ERROR",
         }
